@@ -1,0 +1,89 @@
+"""The catalogue: every event type, its data model, its producer and its consumers.
+
+An event's type is also its NATS subject: `sanwei.<producer>.<resource>.v1.<action>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from sanwei_contracts.events import discipline, media, progress, registry, supervision
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    producer: str
+    resource: str
+    action: str
+    model: type[BaseModel]
+    summary: str
+    consumers: tuple[str, ...] = field(default=())
+    version: int = 1
+    confidential: bool = False
+
+    @property
+    def type(self) -> str:
+        return f"sanwei.{self.producer}.{self.resource}.v{self.version}.{self.action}"
+
+    @property
+    def subject(self) -> str:
+        return self.type
+
+
+def _spec(producer: str, resource: str, action: str, model: type[BaseModel], **kw: object) -> EventSpec:
+    summary = (model.__doc__ or "").strip().splitlines()[0]
+    return EventSpec(producer, resource, action, model, summary, **kw)  # type: ignore[arg-type]
+
+
+CATALOG: tuple[EventSpec, ...] = (
+    _spec("registry", "task", "assigned", registry.TaskAssigned, consumers=("progress", "audit")),
+    _spec("registry", "task", "deadline_set", registry.TaskDeadlineSet, consumers=("progress", "audit")),
+    _spec("registry", "task", "overdue", registry.TaskOverdue, consumers=("supervision", "audit")),
+    _spec("registry", "task", "completed", registry.TaskCompleted, consumers=("progress", "audit")),
+    _spec("progress", "report", "submitted", progress.ReportSubmitted, consumers=("audit",)),
+    _spec("progress", "completion", "claimed", progress.CompletionClaimed, consumers=("audit",)),
+    _spec("progress", "completion", "accepted", progress.CompletionAccepted, consumers=("registry", "audit")),
+    _spec("progress", "completion", "rejected", progress.CompletionRejected, consumers=("audit",)),
+    _spec("supervision", "notice", "issued", supervision.NoticeIssued, consumers=("audit",)),
+    _spec("supervision", "notice", "rectification_submitted", supervision.RectificationSubmitted, consumers=("audit",)),
+    _spec("supervision", "notice", "rectification_returned", supervision.RectificationReturned, consumers=("audit",)),
+    _spec("supervision", "notice", "rectified", supervision.NoticeRectified, consumers=("audit",)),
+    _spec("supervision", "notice", "unrectified", supervision.NoticeUnrectified, consumers=("media", "audit")),
+    _spec("media", "exposure", "published", media.ExposurePublished, consumers=("audit",)),
+    _spec("media", "exposure", "rectified", media.ExposureRectified, consumers=("audit",)),
+    _spec("media", "exposure", "unrectified", media.ExposureUnrectified, consumers=("audit",)),
+    _spec("media", "exposure", "republished", media.ExposureRepublished, consumers=("audit",)),
+    _spec("media", "referral", "requested", media.ReferralRequested, consumers=("discipline", "audit")),
+    _spec("discipline", "clue", "registered", discipline.ClueRegistered, consumers=("audit",), confidential=True),
+    _spec("discipline", "clue", "assigned", discipline.ClueAssigned, consumers=("audit",), confidential=True),
+    _spec("discipline", "clue", "disposed", discipline.ClueDisposed, consumers=("audit",), confidential=True),
+    _spec("discipline", "decision", "made", discipline.DecisionMade, consumers=("audit",), confidential=True),
+    _spec("discipline", "outcome", "published", discipline.OutcomePublished, consumers=("media", "audit")),
+)
+
+_BY_TYPE = {spec.type: spec for spec in CATALOG}
+_BY_MODEL = {spec.model: spec for spec in CATALOG}
+
+
+class UnknownEventType(LookupError):
+    pass
+
+
+def spec_for_type(event_type: str) -> EventSpec:
+    try:
+        return _BY_TYPE[event_type]
+    except KeyError:
+        raise UnknownEventType(f"unknown event type {event_type!r}") from None
+
+
+def spec_for_model(model: type[BaseModel]) -> EventSpec:
+    try:
+        return _BY_MODEL[model]
+    except KeyError:
+        raise UnknownEventType(f"{model.__name__} is not in the event catalogue") from None
+
+
+def consumed_by(service: str) -> tuple[EventSpec, ...]:
+    return tuple(spec for spec in CATALOG if service in spec.consumers)

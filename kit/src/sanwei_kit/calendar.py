@@ -1,0 +1,118 @@
+"""Working days (工作日) under the Chinese legal calendar, with 调休 make-up days.
+
+The official data comes from `chinese-calendar`. Operators may load corrections for a
+year (the State Council publishes the next year's arrangement late). For a year that
+neither source covers, days are counted by the plain weekday rule and the result is
+marked *provisional*, so a deadline is never refused but is visibly subject to change.
+
+Deadlines are whole days in China Standard Time: a task whose deadline is 2026-09-30
+is overdue from 2026-10-01 00:00 Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class SkippedDay:
+    day: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class DeadlineExplanation:
+    """How a deadline was computed: what a 督查室 clerk can read back to a unit."""
+
+    start: date
+    working_days: int
+    deadline: date
+    due_at: datetime
+    counted: list[date]
+    skipped: list[SkippedDay]
+    makeup_days: list[date] = field(default_factory=list)
+    provisional_years: list[int] = field(default_factory=list)
+
+
+class WorkingCalendar:
+    def __init__(self, overrides: dict[date, bool] | None = None) -> None:
+        # overrides[day] = True means a working day, False a day off, whatever the data says.
+        self._overrides = dict(overrides or {})
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self._overrides:
+            return self._overrides[day]
+        if self.has_official_data(day.year):
+            return chinese_calendar.is_workday(day)
+        return day.weekday() < 5
+
+    def has_official_data(self, year: int) -> bool:
+        first, last = _official_years()
+        return first <= year <= last or any(d.year == year for d in self._overrides)
+
+    def day_reason(self, day: date) -> str:
+        """Why a day is off (or a weekend worked): holiday name, 周末, 调休上班, 运维校正."""
+        if day in self._overrides:
+            return "operator correction: " + ("working day" if self._overrides[day] else "day off")
+        if self.has_official_data(day.year):
+            on_holiday, name = chinese_calendar.get_holiday_detail(day)
+            if name:
+                return f"{name} ({'holiday' if on_holiday else 'make-up working day'})"
+        return "weekend" if day.weekday() >= 5 else "working day"
+
+    def add_working_days(self, start: date, working_days: int) -> date:
+        """The last day of a period of N working days counted from the day after `start`."""
+        return self.explain(start, working_days).deadline
+
+    def explain(self, start: date, working_days: int) -> DeadlineExplanation:
+        if working_days < 0:
+            raise ValueError("working_days must be zero or more")
+        counted: list[date] = []
+        skipped: list[SkippedDay] = []
+        makeup: list[date] = []
+        provisional: set[int] = set()
+        day = start
+        while len(counted) < working_days:
+            day += timedelta(days=1)
+            if not self.has_official_data(day.year):
+                provisional.add(day.year)
+            if self.is_working_day(day):
+                counted.append(day)
+                if day.weekday() >= 5:
+                    makeup.append(day)
+            else:
+                skipped.append(SkippedDay(day, self.day_reason(day)))
+        deadline = counted[-1] if counted else start
+        return DeadlineExplanation(
+            start=start,
+            working_days=working_days,
+            deadline=deadline,
+            due_at=due_instant(deadline),
+            counted=counted,
+            skipped=skipped,
+            makeup_days=makeup,
+            provisional_years=sorted(provisional),
+        )
+
+
+def due_instant(deadline: date) -> datetime:
+    """The instant a deadline has passed: midnight after its last day, China time."""
+    return datetime.combine(deadline + timedelta(days=1), time(0), tzinfo=CHINA_TZ)
+
+
+def local_date(instant: datetime) -> date:
+    """The calendar day an instant falls on in China."""
+    return instant.astimezone(CHINA_TZ).date()
+
+
+@functools.cache
+def _official_years() -> tuple[int, int]:
+    years = sorted({d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays})
+    return years[0], years[-1]

@@ -1,0 +1,155 @@
+"""Database access: one async engine per service, and the kit's own tables.
+
+Every service keeps its state, its outbox, its inbox, its timers and its dead letters
+in its own database, so a state change, the events it causes and the fact that an
+incoming event was handled commit in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class KitTables:
+    """The outbox, inbox, timers and dead letters, added to a service's MetaData."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.outbox = Table(
+            "outbox",
+            metadata,
+            Column("seq", Integer().with_variant(BigInteger(), "postgresql"), primary_key=True, autoincrement=True),
+            Column("event_id", String(36), nullable=False, unique=True),
+            Column("subject", String(200), nullable=False),
+            Column("payload", Text, nullable=False),
+            Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("published_at", DateTime(timezone=True), nullable=True),
+        )
+        Index("ix_outbox_unpublished", self.outbox.c.seq, sqlite_where=self.outbox.c.published_at.is_(None),
+              postgresql_where=self.outbox.c.published_at.is_(None))
+        self.inbox = Table(
+            "inbox",
+            metadata,
+            Column("event_id", String(36), primary_key=True),
+            Column("consumer", String(200), primary_key=True),
+            Column("handled_at", DateTime(timezone=True), nullable=False),
+        )
+        self.timers = Table(
+            "timers",
+            metadata,
+            Column("id", Integer().with_variant(BigInteger(), "postgresql"), primary_key=True, autoincrement=True),
+            Column("kind", String(100), nullable=False),
+            Column("key", String(200), nullable=False),
+            Column("due_at", DateTime(timezone=True), nullable=False),
+            Column("payload", JSON, nullable=False, default=dict),
+            Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("fired_at", DateTime(timezone=True), nullable=True),
+            Column("cancelled_at", DateTime(timezone=True), nullable=True),
+        )
+        # Only pending timers are indexed, so finding due ones costs what is due, not what is stored.
+        pending = self.timers.c.fired_at.is_(None) & self.timers.c.cancelled_at.is_(None)
+        Index("ix_timers_pending_due", self.timers.c.due_at, sqlite_where=pending, postgresql_where=pending)
+        Index("ix_timers_kind_key", self.timers.c.kind, self.timers.c.key)
+        self.dead_letters = Table(
+            "dead_letters",
+            metadata,
+            Column("id", Integer().with_variant(BigInteger(), "postgresql"), primary_key=True, autoincrement=True),
+            Column("consumer", String(200), nullable=False),
+            Column("subject", String(200), nullable=False),
+            Column("event_id", String(100), nullable=True),
+            Column("payload", Text, nullable=False),
+            Column("headers", JSON, nullable=False, default=dict),
+            Column("reason", Text, nullable=False),
+            Column("deliveries", Integer, nullable=False),
+            Column("failed_at", DateTime(timezone=True), nullable=False),
+            Column("replayed_at", DateTime(timezone=True), nullable=True),
+        )
+
+
+def new_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: AsyncEngine = _create_engine(url)
+        self._write_engine = self.engine.execution_options(sanwei_write=True)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A read-write transaction; commits on success, rolls back on error."""
+        async with self._write_engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def ping(self) -> None:
+        from sqlalchemy import text
+
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+
+def _create_engine(url: str) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        # WAL lets the HTTP side read while the relay and timers write.
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+        # Let SQLAlchemy's begin event below emit BEGIN, instead of the driver's lazy one.
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _sqlite_begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+        # Writers take the lock at BEGIN so two of them queue instead of failing to upgrade a read lock.
+        write = conn.get_execution_options().get("sanwei_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine

@@ -1,0 +1,181 @@
+"""The runtime every service is wired on: one object holding its adapters.
+
+A service's factory (`create_app` in its app.py) builds a Runtime from its settings,
+builds its handlers and routers on top of it, and asks it for the ASGI app. Nothing
+connects at import time; the app's lifespan starts and stops everything in order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from faststream.nats import NatsBroker
+from sqlalchemy import MetaData
+
+from sanwei_kit.calendar import WorkingCalendar
+from sanwei_kit.clock import Clock, clock_from_settings
+from sanwei_kit.db import Database, KitTables
+from sanwei_kit.events import EventWriter
+from sanwei_kit.http import install_error_handlers, operations_router
+from sanwei_kit.messaging import JetStreamPublisher, ReliableConsumer, Subscription, ensure_streams
+from sanwei_kit.migrations import upgrade
+from sanwei_kit.outbox import OutboxRelay
+from sanwei_kit.settings import ServiceSettings
+from sanwei_kit.timers import TimerHandler, TimerLoop
+
+log = structlog.get_logger(__name__)
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        metadata: MetaData,
+        tables: KitTables,
+        *,
+        clock: Clock | None = None,
+        calendar: WorkingCalendar | None = None,
+    ) -> None:
+        self.settings = settings
+        self.name = settings.service_name
+        self.metadata = metadata
+        self.tables = tables
+        self.clock = clock or clock_from_settings(
+            settings.clock_speed, settings.clock_origin_real, settings.clock_origin_sim
+        )
+        self.calendar = calendar or load_calendar(settings.calendar_overrides_file)
+        self.db = Database(settings.database_url)
+        self.broker = NatsBroker(
+            settings.nats_url,
+            graceful_timeout=10.0,
+            max_reconnect_attempts=-1,
+            logger=None,
+        )
+        self.events = EventWriter(tables, self.clock)
+        self.relay = OutboxRelay(
+            self.db,
+            tables,
+            JetStreamPublisher(self.broker, settings.publish_timeout),
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval,
+        )
+        self.consumers: list[ReliableConsumer] = []
+        self.timers: TimerLoop | None = None
+        self.migrations_dir: Path | None = None
+        self.started = False
+
+    def committed(self) -> None:
+        """Tell the relay that a transaction with new events committed."""
+        self.relay.notify()
+
+    def build_app(
+        self,
+        *,
+        title: str,
+        description: str,
+        routers: list[APIRouter],
+        subscriptions: list[Subscription],
+        timer_handlers: dict[str, TimerHandler],
+        migrations_dir: Path,
+    ) -> FastAPI:
+        settings = self.settings
+        self.migrations_dir = migrations_dir
+        for subscription in subscriptions:
+            consumer = ReliableConsumer(
+                self.name,
+                subscription,
+                self.db,
+                self.tables,
+                max_deliveries=settings.max_deliveries,
+                retry_delay=settings.retry_delay,
+                after_commit=self.committed,
+            )
+            consumer.register(self.broker, ack_wait=settings.ack_wait)
+            self.consumers.append(consumer)
+        self.timers = TimerLoop(
+            self.db,
+            self.tables,
+            self.clock,
+            timer_handlers,
+            poll_interval=settings.timer_poll_interval,
+            batch_size=settings.timer_batch_size,
+            after_commit=self.committed,
+        )
+
+        @asynccontextmanager
+        async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+        app.state.runtime = self
+        install_error_handlers(app)
+        app.include_router(operations_router(self))
+        for router in routers:
+            app.include_router(router)
+        return app
+
+    async def migrate(self) -> None:
+        assert self.migrations_dir is not None, "build_app first"
+        async with self.db.transaction() as conn:
+            await upgrade(conn, self.migrations_dir, self.settings.database_url)
+
+    async def start(self) -> None:
+        if self.settings.migrate_on_start:
+            await self.migrate()
+        await self.broker.connect()
+        await ensure_streams(self.broker, duplicate_window=self.settings.stream_duplicate_window)
+        await self.broker.start()
+        self.relay.start()
+        assert self.timers is not None
+        self.timers.start()
+        self.started = True
+        log.info("service.started", clock_now=self.clock.now().isoformat(), clock_speed=self.clock.speed)
+
+    async def stop(self) -> None:
+        self.started = False
+        if self.timers:
+            await self.timers.stop()
+        await self.broker.stop()  # drains subscribers: handlers in flight finish and ack
+        await self.relay.stop()
+        await self.db.dispose()
+        log.info("service.stopped")
+
+
+def load_calendar(overrides_file: str | None) -> WorkingCalendar:
+    """The working-day calendar, with the operator's corrections if a file is configured.
+
+    The file maps ISO dates to true (working day) or false (day off):
+    {"2027-01-01": false, "2027-02-07": true, …}
+    """
+    if not overrides_file:
+        return WorkingCalendar()
+    from datetime import date
+
+    raw: dict[str, Any] = json.loads(Path(overrides_file).read_text(encoding="utf-8"))
+    return WorkingCalendar({date.fromisoformat(day): bool(working) for day, working in raw.items()})
+
+
+def serve(create_app: Callable[[], FastAPI], settings: ServiceSettings) -> None:
+    """Run one service's HTTP API and consumers in this process until SIGINT/SIGTERM."""
+    import uvicorn
+
+    from sanwei_kit.logging import configure_logging
+
+    configure_logging(settings.service_name, fmt=settings.log_format, level=settings.log_level)
+    uvicorn.run(
+        create_app(),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        timeout_graceful_shutdown=15,
+    )

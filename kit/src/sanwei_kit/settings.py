@@ -1,0 +1,53 @@
+"""Settings shared by every service, read from `SANWEI_…` environment variables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every sanwei service needs to run. Services subclass it with their own knobs."""
+
+    model_config = SettingsConfigDict(env_prefix="SANWEI_", env_file=None, extra="ignore")
+
+    service_name: str = "sanwei"
+    nats_url: str = "nats://127.0.0.1:4222"
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///.sanwei/data/service.db",
+        description="SQLAlchemy async URL; one database per service.",
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8100
+    log_format: str = Field(default="json", description="json or console.")
+    log_level: str = "INFO"
+    migrate_on_start: bool = Field(
+        default=True, description="Run Alembic upgrade at start (dev); off when a Job migrates."
+    )
+
+    # Clock: real time unless an acceleration is configured (demo and tests).
+    clock_speed: float = Field(default=1.0, gt=0, description="Simulated seconds per real second.")
+    clock_origin_real: datetime | None = Field(
+        default=None, description="Real instant at which the simulated clock read clock_origin_sim."
+    )
+    clock_origin_sim: datetime | None = None
+
+    # Messaging.
+    publish_timeout: float = Field(default=5.0, description="JetStream publish ack timeout (s).")
+    outbox_batch_size: int = 200
+    outbox_poll_interval: float = Field(default=0.5, description="Seconds between outbox sweeps.")
+    timer_poll_interval: float = Field(default=0.2, description="Seconds between timer sweeps.")
+    timer_batch_size: int = 200
+    max_deliveries: int = Field(
+        default=5, description="Handler attempts before a message goes to the dead letters."
+    )
+    retry_delay: float = Field(default=1.0, description="First retry delay (s); doubles per attempt.")
+    ack_wait: float = Field(default=30.0, description="JetStream ack wait (s).")
+    stream_duplicate_window: float = Field(
+        default=3600.0, description="Nats-Msg-Id dedupe window of the streams (s)."
+    )
+
+    # Working-day calendar corrections loaded by the operator (JSON file), if any.
+    calendar_overrides_file: str | None = None

@@ -1,0 +1,159 @@
+"""Durable timers: a row with an indexed due time, fired once inside a transaction.
+
+A timer row is written in the same transaction as the state that needs it (a task's
+deadline, a notice's 整改时限). The loop finds pending timers whose time has come on the
+service's clock, and for each runs its handler and marks it fired in one transaction.
+A service that was down while a deadline passed fires it on its first sweep after
+restart: late, but exactly once.
+
+Why rows and not JetStream scheduled messages: a row can be queried ("what falls due
+this week"), explained, re-armed when the calendar changes, and claimed with
+`FOR UPDATE SKIP LOCKED` by several replicas; and the state and its timer commit together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sanwei_kit.clock import Clock
+from sanwei_kit.db import Database, KitTables
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class DueTimer:
+    id: int
+    kind: str
+    key: str
+    due_at: datetime
+    payload: dict[str, Any]
+
+
+TimerHandler = Callable[[AsyncConnection, DueTimer], Awaitable[None]]
+
+
+def _aware(instant: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every instant we store is UTC.
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+async def schedule(
+    conn: AsyncConnection,
+    tables: KitTables,
+    *,
+    kind: str,
+    key: str,
+    due_at: datetime,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Arm a timer; an earlier pending timer of the same kind and key is replaced."""
+    await cancel(conn, tables, kind=kind, key=key)
+    await conn.execute(
+        tables.timers.insert().values(
+            kind=kind,
+            key=key,
+            due_at=due_at.astimezone(UTC),
+            payload=payload or {},
+            created_at=datetime.now(UTC),
+        )
+    )
+
+
+async def cancel(conn: AsyncConnection, tables: KitTables, *, kind: str, key: str) -> None:
+    t = tables.timers
+    await conn.execute(
+        update(t)
+        .where(and_(t.c.kind == kind, t.c.key == key, t.c.fired_at.is_(None), t.c.cancelled_at.is_(None)))
+        .values(cancelled_at=datetime.now(UTC))
+    )
+
+
+class TimerLoop:
+    def __init__(
+        self,
+        db: Database,
+        tables: KitTables,
+        clock: Clock,
+        handlers: dict[str, TimerHandler],
+        *,
+        poll_interval: float,
+        batch_size: int,
+        after_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._db = db
+        self._tables = tables
+        self._clock = clock
+        self._handlers = handlers
+        self._poll_interval = poll_interval
+        self._batch_size = batch_size
+        self._after_commit = after_commit
+        self._task: asyncio.Task[None] | None = None
+        self.fired_total = 0
+        self.last_lag_seconds = 0.0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="timer-loop")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                fired = await self.fire_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("timers.sweep_failed", error=str(exc))
+                fired = 0
+            if fired < self._batch_size:
+                await asyncio.sleep(self._poll_interval)
+
+    async def fire_due(self) -> int:
+        """Fire every timer due now (up to a batch); returns how many fired."""
+        now = self._clock.now()
+        t = self._tables.timers
+        pending_due = and_(t.c.fired_at.is_(None), t.c.cancelled_at.is_(None), t.c.due_at <= now.astimezone(UTC))
+        async with self._db.connect() as conn:
+            ids = (
+                await conn.execute(select(t.c.id).where(pending_due).order_by(t.c.due_at).limit(self._batch_size))
+            ).scalars().all()
+        fired = 0
+        for timer_id in ids:
+            if await self._fire_one(timer_id, now):
+                fired += 1
+        return fired
+
+    async def _fire_one(self, timer_id: int, now: datetime) -> bool:
+        t = self._tables.timers
+        async with self._db.transaction() as conn:
+            query = select(t).where(t.c.id == timer_id, t.c.fired_at.is_(None), t.c.cancelled_at.is_(None))
+            if not self._db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            row = (await conn.execute(query)).mappings().first()
+            if row is None:  # fired or cancelled meanwhile, or claimed by another replica
+                return False
+            timer = DueTimer(row["id"], row["kind"], row["key"], _aware(row["due_at"]), dict(row["payload"] or {}))
+            handler = self._handlers.get(timer.kind)
+            if handler is None:
+                log.error("timers.no_handler", kind=timer.kind, key=timer.key)
+                return False
+            with structlog.contextvars.bound_contextvars(timer_kind=timer.kind, timer_key=timer.key):
+                await handler(conn, timer)
+            await conn.execute(update(t).where(t.c.id == timer_id).values(fired_at=datetime.now(UTC)))
+        self.fired_total += 1
+        self.last_lag_seconds = (now - timer.due_at).total_seconds() / max(self._clock.speed, 1e-9)
+        self._after_commit()
+        return True

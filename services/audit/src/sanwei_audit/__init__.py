@@ -1,0 +1,1 @@
+"""sanwei audit: every event hash-chained, and the case timeline across all tracks."""

@@ -1,0 +1,1 @@
+"""sanwei progress: progress reports per cadence, completion claims and their verification."""

@@ -1,0 +1,1 @@
+"""sanwei registry: task lists, tasks, lead and co-units, deadlines in 工作日."""

@@ -1,0 +1,1 @@
+"""Registry adapters: database tables and repository, spreadsheet reading."""

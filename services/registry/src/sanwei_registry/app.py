@@ -1,0 +1,30 @@
+"""Wires the registry service: the one factory, called at start, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from sanwei_kit.runtime import Runtime
+from sanwei_registry import handlers
+from sanwei_registry.adapters.tables import kit, metadata
+from sanwei_registry.api import build_router
+from sanwei_registry.service import RegistryService
+from sanwei_registry.settings import RegistrySettings
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: RegistrySettings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or RegistrySettings()
+    runtime = runtime or Runtime(settings, metadata, kit)
+    service = RegistryService(runtime)
+    return runtime.build_app(
+        title="sanwei registry",
+        description="任务清单 (清单式管理): task lists, tasks, 牵头单位/配合单位, deadlines in 工作日.",
+        routers=[build_router(runtime, service, settings.max_upload_bytes)],
+        subscriptions=handlers.subscriptions(service),
+        timer_handlers=handlers.timer_handlers(service),
+        migrations_dir=MIGRATIONS_DIR,
+    )

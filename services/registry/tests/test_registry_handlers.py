@@ -1,0 +1,101 @@
+"""Registry handlers and timers on TestNatsBroker, with a fake clock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from sanwei_contracts import new_envelope
+from sanwei_contracts.events.progress import CompletionAccepted
+from sanwei_kit.calendar import CHINA_TZ
+from sanwei_kit.clock import FakeClock
+from sanwei_kit.runtime import Runtime
+from sanwei_kit.testing import service_harness
+from sanwei_registry.adapters.tables import kit, metadata
+from sanwei_registry.app import create_app
+from sanwei_registry.settings import RegistrySettings
+
+pytestmark = pytest.mark.handler
+
+MONDAY = datetime(2026, 9, 28, 9, 0, tzinfo=CHINA_TZ)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(MONDAY)
+
+
+@pytest.fixture
+def app(tmp_path, clock):
+    settings = RegistrySettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/registry.db")
+    return create_app(settings, runtime=Runtime(settings, metadata, kit, clock=clock))
+
+
+async def _create_task(client, **task) -> dict:
+    body = {"title": "清单", "tasks": [{"title": "重点打造儒商总部大厦特色楼宇。", "lead_unit": "区投促局", **task}]}
+    response = await client.post("/task-lists", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()["tasks"][0]
+
+
+async def test_overdue_fires_once_after_the_deadline_in_working_days(app, clock):
+    async with service_harness(app) as h:
+        task = await _create_task(h.client, working_days=3)
+        # Mon 09-28 + 3 working days skips the National Day holiday: 29, 30, then 10-08.
+        assert task["deadline"] == "2026-10-08"
+        clock.set(datetime(2026, 10, 8, 23, 59, tzinfo=CHINA_TZ))
+        assert await h.fire_timers() == 0
+        clock.set(datetime(2026, 10, 9, 0, 0, 1, tzinfo=CHINA_TZ))
+        assert await h.fire_timers() == 1
+        assert await h.fire_timers() == 0
+        overdue = await h.emitted("sanwei.registry.task.v1.overdue")
+        assert len(overdue) == 1
+        assert overdue[0]["case_id"] == task["id"]
+        assert overdue[0]["data"]["lead_unit"] == "区投促局"
+        assert (await h.client.get(f"/tasks/{task['id']}")).json()["status"] == "overdue"
+
+
+async def test_completion_accepted_completes_the_task_and_cancels_its_timer(app, clock):
+    async with service_harness(app) as h:
+        task = await _create_task(h.client, deadline="2026-09-30")
+        accepted = new_envelope(
+            CompletionAccepted(claim_id="c1", task_id=task["id"], unit="区投促局", accepted_by="区政府督查室",
+                               accepted_at=clock.now()),
+            subject="completion/c1", case_id=task["id"], time=clock.now(),
+        )
+        await h.publish(accepted)
+        await h.publish(accepted)  # a redelivery changes nothing
+        clock.advance(timedelta(days=10))
+        assert await h.fire_timers() == 0
+        completed = await h.emitted("sanwei.registry.task.v1.completed")
+        assert len(completed) == 1
+        assert completed[0]["data"]["late"] is False
+        assert completed[0]["causation_id"] == str(accepted.id)
+        assert await h.emitted("sanwei.registry.task.v1.overdue") == []
+
+
+async def test_invalid_event_goes_to_dead_letters_with_its_reason(app):
+    async with service_harness(app) as h:
+        await h.broker.publish(b'{"id": "not-a-uuid"}', subject="sanwei.progress.completion.v1.accepted",
+                               stream="SANWEI_PROGRESS")
+        letters = await h.dead_letters()
+        assert len(letters) == 1
+        assert "invalid event" in letters[0]["reason"]
+
+
+async def test_deadline_in_the_past_is_refused_with_a_reason(app):
+    async with service_harness(app) as h:
+        task = await _create_task(h.client)
+        response = await h.client.put(f"/tasks/{task['id']}/deadline", json={"deadline": "2026-01-05"})
+        assert response.status_code == 422
+        assert "past" in response.json()["detail"]["reason"]
+
+
+async def test_unknown_task_is_404(app):
+    async with service_harness(app) as h:
+        response = await h.client.get(f"/tasks/{uuid.uuid4()}")
+        assert response.status_code == 404
+
+

