@@ -49,19 +49,19 @@ class WorkingCalendar:
     def is_working_day(self, day: date) -> bool:
         if day in self._overrides:
             return self._overrides[day]
-        if self.has_official_data(day.year):
+        if _package_covers(day.year):
             return chinese_calendar.is_workday(day)
         return day.weekday() < 5
 
     def has_official_data(self, year: int) -> bool:
-        first, last = _official_years()
-        return first <= year <= last or any(d.year == year for d in self._overrides)
+        """True when the package or the operator's corrections give this year's arrangement."""
+        return _package_covers(year) or any(d.year == year for d in self._overrides)
 
     def day_reason(self, day: date) -> str:
         """Why a day is off (or a weekend worked): holiday name, 周末, 调休上班, 运维校正."""
         if day in self._overrides:
             return "operator correction: " + ("working day" if self._overrides[day] else "day off")
-        if self.has_official_data(day.year):
+        if _package_covers(day.year):
             on_holiday, name = chinese_calendar.get_holiday_detail(day)
             if name:
                 return f"{name} ({'holiday' if on_holiday else 'make-up working day'})"
@@ -113,6 +113,6 @@ def local_date(instant: datetime) -> date:
 
 
 @functools.cache
-def _official_years() -> tuple[int, int]:
-    years = sorted({d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays})
-    return years[0], years[-1]
+def _package_covers(year: int) -> bool:
+    years = {d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays}
+    return min(years) <= year <= max(years)

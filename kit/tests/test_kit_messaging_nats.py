@@ -1,0 +1,142 @@
+"""Delivery guarantees on a real nats-server: outbox dedupe, retries, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nats
+import pytest
+from sqlalchemy import select
+
+from sanwei_contracts import new_envelope
+from sanwei_contracts.events.progress import CompletionAccepted
+from sanwei_kit.db import KitTables, new_metadata
+from sanwei_kit.messaging import Subscription
+from sanwei_kit.outbox import add_event
+from sanwei_kit.runtime import Runtime
+from sanwei_kit.settings import ServiceSettings
+
+pytestmark = pytest.mark.integration
+
+
+def _accepted(task_id: str = "t1") -> object:
+    now = datetime.now(UTC)
+    data = CompletionAccepted(claim_id="c1", task_id=task_id, unit="区发改局", accepted_by="督查室", accepted_at=now)
+    return new_envelope(data, subject="completion/c1", case_id=task_id, time=now)
+
+
+async def _runtime(tmp_path: Path, nats_url: str, subscriptions: list[Subscription]) -> Runtime:
+    metadata = new_metadata()
+    tables = KitTables(metadata)
+    settings = ServiceSettings(
+        service_name="probe",
+        nats_url=nats_url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/probe.db",
+        migrate_on_start=False,
+        retry_delay=0.05,
+        max_deliveries=3,
+        outbox_poll_interval=0.05,
+    )
+    runtime = Runtime(settings, metadata, tables)
+    runtime.build_app(title="probe", description="", routers=[], subscriptions=subscriptions,
+                      timer_handlers={}, migrations_dir=tmp_path)
+    async with runtime.db.transaction() as conn:
+        await conn.run_sync(metadata.create_all)
+    await runtime.start()
+    return runtime
+
+
+async def _stream_count(nats_url: str, stream: str) -> int:
+    client = await nats.connect(nats_url)
+    try:
+        info = await client.jetstream().stream_info(stream)
+        return info.state.messages
+    finally:
+        await client.close()
+
+
+async def _eventually(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_relay_publishes_once_even_when_a_row_is_sent_twice(tmp_path, nats_server):
+    runtime = await _runtime(tmp_path, nats_server, [])
+    try:
+        envelope = _accepted()
+        async with runtime.db.transaction() as conn:
+            await add_event(conn, runtime.tables, envelope)
+        runtime.committed()
+
+        async def published() -> bool:
+            return await runtime.relay.pending() == 0
+
+        await _eventually(published)
+        # A relay that crashed after publishing but before marking sends the row again.
+        await runtime.relay._publisher.publish(envelope.type, envelope.model_dump_json().encode(), str(envelope.id))
+        assert await _stream_count(nats_server, "SANWEI_PROGRESS") == 1
+    finally:
+        await runtime.stop()
+
+
+async def test_consumer_retries_a_failing_handler_then_handles_once(tmp_path, nats_server):
+    calls: list[str] = []
+
+    async def flaky(conn, event) -> None:  # type: ignore[no-untyped-def]
+        calls.append(event.data.task_id)
+        if len(calls) < 3:
+            raise RuntimeError("database hiccup")
+
+    runtime = await _runtime(tmp_path, nats_server, [Subscription(CompletionAccepted, flaky)])
+    try:
+        async with runtime.db.transaction() as conn:
+            await add_event(conn, runtime.tables, _accepted("t-retry"))
+        runtime.committed()
+
+        async def handled() -> bool:
+            return runtime.consumers[0].handled_total == 1
+
+        await _eventually(handled)
+        assert calls == ["t-retry"] * 3
+        async with runtime.db.connect() as conn:
+            assert (await conn.execute(select(runtime.tables.dead_letters))).all() == []
+    finally:
+        await runtime.stop()
+
+
+async def test_poison_messages_go_to_dead_letters_and_do_not_block_the_next(tmp_path, nats_server):
+    handled: list[str] = []
+
+    async def picky(conn, event) -> None:  # type: ignore[no-untyped-def]
+        if event.data.task_id == "poison":
+            raise ValueError("cannot handle this task")
+        handled.append(event.data.task_id)
+
+    runtime = await _runtime(tmp_path, nats_server, [Subscription(CompletionAccepted, picky)])
+    try:
+        client = await nats.connect(nats_server)
+        js = client.jetstream()
+        subject = "sanwei.progress.completion.v1.accepted"
+        await js.publish(subject, b'{"not": "an event"}', headers={"Nats-Msg-Id": str(uuid.uuid4())})
+        for task_id in ("poison", "fine"):
+            envelope = _accepted(task_id)
+            await js.publish(subject, envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": str(envelope.id)})
+        await client.close()
+
+        async def two_dead_one_handled() -> bool:
+            return runtime.consumers[0].dead_lettered_total == 2 and handled == ["fine"]
+
+        await _eventually(two_dead_one_handled)
+        async with runtime.db.connect() as conn:
+            letters = (await conn.execute(select(runtime.tables.dead_letters))).mappings().all()
+        reasons = sorted(letter["reason"].splitlines()[0] for letter in letters)
+        assert reasons[0].startswith("handler failed 3 times: ValueError('cannot handle this task')")
+        assert reasons[1].startswith("invalid event")
+    finally:
+        await runtime.stop()
