@@ -1,2 +1,81 @@
+"""The `sanwei` command: run the local stack, run the demo."""
+
+from __future__ import annotations
+
+import signal
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sanwei.stack import SERVICES, Stack
+
+app = typer.Typer(help="sanwei: 三位一体 督导检查 → 媒体监督 → 纪委问责, as event-driven services.",
+                  no_args_is_help=True)
+console = Console()
+
+
+@app.command()
+def up(
+    data_dir: Annotated[Path, typer.Option(help="Where NATS and the SQLite files live.")] = Path(".sanwei"),
+    speed: Annotated[float, typer.Option(help="Simulated seconds per real second (86400: a day a second).")] = 1.0,
+    start: Annotated[
+        datetime | None, typer.Option(help="Simulated start instant for an accelerated clock (ISO 8601).")
+    ] = None,
+    log_format: Annotated[str, typer.Option(help="console or json")] = "console",
+) -> None:
+    """Start nats-server and all six services on this machine until Ctrl-C."""
+    import os
+
+    os.environ.setdefault("SANWEI_LOG_FORMAT", log_format)
+    stack = Stack(data_dir.resolve(), clock_speed=speed, clock_origin_sim=start, log_to_files=False)
+    stopping = False
+
+    def _stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.start()
+        table = Table(title="sanwei is up")
+        table.add_column("service")
+        table.add_column("HTTP API (OpenAPI at /docs)")
+        table.add_row("nats", stack.nats_url)
+        for name in SERVICES:
+            table.add_row(name, stack.url(name))
+        console.print(table)
+        console.print(f"data in {data_dir}; Ctrl-C stops everything.")
+        while not stopping:
+            for name, process in list(stack.processes.items()):
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with code {process.returncode}")
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.print("stopping …")
+        stack.stop()
+        console.print("stopped.")
+
+
+@app.command()
+def demo(
+    attach: Annotated[
+        bool, typer.Option(help="Use the stack already running on the default ports (it must run an accelerated "
+                                "clock, e.g. `sanwei up --speed 86400`).")
+    ] = False,
+    sheet: Annotated[Path | None, typer.Option(help="Task sheet to import (default: the 2019 Q2 市中区 sheet).")] = None,
+) -> None:
+    """Run the whole chain on an accelerated clock and print each case's timeline."""
+    from sanwei.demo import run_demo
+
+    raise typer.Exit(run_demo(console, attach=attach, sheet=sheet))
+
+
 def main() -> None:
-    raise SystemExit("not yet")
+    app()

@@ -137,6 +137,9 @@ class Stack:
 
     def start(self, services: list[str] | None = None, *, timeout: float = 60) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.clock_origin_sim is not None and self.clock_origin_real is None:
+            # One origin for every process, so all services read the same simulated time.
+            self.clock_origin_real = datetime.now().astimezone()
         if "nats" not in self.processes:
             self.start_nats()
         for name in services or list(self.ports):
