@@ -104,7 +104,10 @@ class Stack:
         config.write_text(nats_config(self.nats_port, store))
         out = self._output("nats")
         self.processes["nats"] = subprocess.Popen(
-            [nats_server_binary(), "-c", str(config)], stdout=out, stderr=subprocess.STDOUT if out else None
+            [nats_server_binary(), "-c", str(config)],
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,
         )
         _wait_for_port(self.nats_port, timeout=20)
 
@@ -133,6 +136,8 @@ class Stack:
             env=self.service_env(name),
             stdout=out,
             stderr=subprocess.STDOUT if out else None,
+            # Own session: Ctrl-C reaches only `sanwei up`, which stops services before NATS.
+            start_new_session=True,
         )
 
     def start(self, services: list[str] | None = None, *, timeout: float = 60) -> None:

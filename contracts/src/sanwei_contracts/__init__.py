@@ -5,7 +5,7 @@ envelope, one Pydantic model per event type, the catalogue mapping types to mode
 and the JetStream streams the events live on. No I/O here.
 """
 
-from sanwei_contracts.catalog import CATALOG, EventSpec, spec_for_type, spec_for_model
+from sanwei_contracts.catalog import CATALOG, EventSpec, spec_for_model, spec_for_type
 from sanwei_contracts.envelope import Envelope, new_envelope
 from sanwei_contracts.streams import STREAMS, StreamSpec, stream_for_subject
 

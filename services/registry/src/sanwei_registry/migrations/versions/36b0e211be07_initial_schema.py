@@ -4,9 +4,8 @@ Revision ID: 36b0e211be07
 Revises: 
 Create Date: 2026-11-25 20:04:34.810737
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '36b0e211be07'
 down_revision = None
