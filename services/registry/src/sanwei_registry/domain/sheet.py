@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 from sanwei_registry.domain.units import split_units
 
+# Chinese headers as the sheets carry them; English ones as exports from other systems do.
 HEADER_WORDS: dict[str, tuple[str, ...]] = {
-    "seq": ("序号", "编号"),
-    "title": ("主要任务", "工作任务", "任务内容", "重点任务", "任务"),
-    "units": ("牵头单位及配合单位", "责任单位", "牵头单位", "责任部门"),
-    "deadline": ("完成时限", "时限", "完成时间"),
-    "progress": ("进展情况", "完成情况", "落实情况"),
+    "seq": ("序号", "编号", "seq"),
+    "title": ("主要任务", "工作任务", "任务内容", "重点任务", "任务", "task", "title"),
+    "units": ("牵头单位及配合单位", "责任单位", "牵头单位", "责任部门", "units"),
+    "deadline": ("完成时限", "时限", "完成时间", "deadline"),
+    "progress": ("进展情况", "完成情况", "落实情况", "progress"),
 }
 
 
@@ -62,7 +63,7 @@ def _find_header(rows: list[list[object]]) -> tuple[int, dict[str, int]] | None:
     for index, row in enumerate(rows[:20]):
         columns: dict[str, int] = {}
         for col, cell in enumerate(row):
-            text = re.sub(r"\s+", "", _text(cell))
+            text = re.sub(r"\s+", "", _text(cell)).lower()
             for key, words in HEADER_WORDS.items():
                 if key not in columns and any(text == w or text.startswith(w) for w in words):
                     columns[key] = col
