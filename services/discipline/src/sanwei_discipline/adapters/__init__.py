@@ -1,0 +1,1 @@
+"""Discipline adapters: database tables and repository."""

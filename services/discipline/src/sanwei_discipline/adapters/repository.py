@@ -1,0 +1,176 @@
+"""Loading and saving clues within the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sanwei_contracts.events.common import Sanction
+from sanwei_discipline.adapters.tables import clue_sources, clue_steps, clues
+from sanwei_discipline.domain.model import (
+    AssignMode,
+    Clue,
+    ClueState,
+    Deadline,
+    Decision,
+    Finding,
+    Source,
+    Step,
+    StepKind,
+)
+from sanwei_kit.errors import NotFound
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+def _clue_from_row(row: Any, sources: list[Source], steps: list[Step]) -> Clue:
+    due = None
+    if row.due is not None:
+        due = Deadline(day=row.due, due_at=_aware(row.due_at), working_days=row.due_working_days,  # type: ignore[arg-type]
+                       start=row.due_start)
+    decision = None
+    if row.decision_id is not None:
+        decision = Decision(decision_id=row.decision_id, sanction=Sanction(row.sanction), person=row.person,
+                            reason=row.decision_reason, decided_at=_aware(row.decided_at))  # type: ignore[arg-type]
+    return Clue(
+        id=row.id,
+        case_id=row.case_id,
+        year=row.year,
+        seq=row.seq,
+        unit=row.unit,
+        problem=row.problem,
+        registered_at=_aware(row.registered_at),  # type: ignore[arg-type]
+        state=ClueState(row.state),
+        sources=sources,
+        steps=steps,
+        assignee=row.assignee,
+        mode=AssignMode(row.mode) if row.mode else None,
+        due=due,
+        assigned_at=_aware(row.assigned_at),
+        finding=Finding(row.finding) if row.finding else None,
+        disposal_summary=row.disposal_summary,
+        disposed_at=_aware(row.disposed_at),
+        decision=decision,
+        publication_summary=row.publication_summary,
+        published_at=_aware(row.published_at),
+    )
+
+
+def _clue_values(c: Clue) -> dict[str, Any]:
+    d = c.decision
+    return {
+        "case_id": c.case_id,
+        "year": c.year,
+        "seq": c.seq,
+        "unit": c.unit,
+        "problem": c.problem,
+        "state": c.state.value,
+        "registered_at": _utc(c.registered_at),
+        "assignee": c.assignee,
+        "mode": c.mode.value if c.mode else None,
+        "due": c.due.day if c.due else None,
+        "due_at": _utc(c.due.due_at) if c.due else None,
+        "due_working_days": c.due.working_days if c.due else None,
+        "due_start": c.due.start if c.due else None,
+        "assigned_at": _utc(c.assigned_at),
+        "finding": c.finding.value if c.finding else None,
+        "disposal_summary": c.disposal_summary,
+        "disposed_at": _utc(c.disposed_at),
+        "decision_id": d.decision_id if d else None,
+        "sanction": d.sanction.value if d else None,
+        "person": d.person if d else None,
+        "decision_reason": d.reason if d else None,
+        "decided_at": _utc(d.decided_at) if d else None,
+        "publication_summary": c.publication_summary,
+        "published_at": _utc(c.published_at),
+    }
+
+
+def _source_row(s: Source) -> dict[str, Any]:
+    return {"kind": s.kind, "ref": s.ref, "origin": s.origin, "origin_ref": s.origin_ref, "reason": s.reason,
+            "evidence": list(s.evidence), "received_at": _utc(s.received_at)}
+
+
+def _step_row(s: Step) -> dict[str, Any]:
+    return {"at": _utc(s.at), "kind": s.kind.value, "text": s.text, "by": s.by}
+
+
+class ClueRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def next_seq(self, year: int) -> int:
+        """The next number of the year; the unique (year, seq) index refuses a concurrent duplicate."""
+        last = (await self._conn.execute(select(func.max(clues.c.seq)).where(clues.c.year == year))).scalar()
+        return (last or 0) + 1
+
+    async def add(self, clue: Clue) -> None:
+        await self._conn.execute(clues.insert().values(id=clue.id, **_clue_values(clue)))
+        await self._append(clue_sources, clue.id, [_source_row(s) for s in clue.sources], already=0)
+        await self._append(clue_steps, clue.id, [_step_row(s) for s in clue.steps], already=0)
+
+    async def save(self, clue: Clue) -> None:
+        await self._conn.execute(clues.update().where(clues.c.id == clue.id).values(**_clue_values(clue)))
+        for table, rows in ((clue_sources, [_source_row(s) for s in clue.sources]),
+                            (clue_steps, [_step_row(s) for s in clue.steps])):
+            stored = (
+                await self._conn.execute(select(func.count()).select_from(table).where(table.c.clue_id == clue.id))
+            ).scalar_one()
+            await self._append(table, clue.id, rows, already=stored)
+
+    async def _append(self, table: Table, clue_id: str, rows: list[dict[str, Any]], *, already: int) -> None:
+        # Sources and steps are append-only: only those not yet stored are written.
+        new = [{"clue_id": clue_id, "position": i, **row} for i, row in enumerate(rows) if i >= already]
+        if new:
+            await self._conn.execute(table.insert(), new)
+
+    async def _load(self, rows: list[Any]) -> list[Clue]:
+        ids = [r.id for r in rows]
+        sources: dict[str, list[Source]] = {i: [] for i in ids}
+        steps: dict[str, list[Step]] = {i: [] for i in ids}
+        if ids:
+            query = select(clue_sources).where(clue_sources.c.clue_id.in_(ids)).order_by(clue_sources.c.position)
+            for r in (await self._conn.execute(query)).all():
+                sources[r.clue_id].append(Source(kind=r.kind, ref=r.ref, origin=r.origin, origin_ref=r.origin_ref,
+                                                 reason=r.reason, received_at=_aware(r.received_at),  # type: ignore[arg-type]
+                                                 evidence=tuple(r.evidence or ())))
+            query = select(clue_steps).where(clue_steps.c.clue_id.in_(ids)).order_by(clue_steps.c.position)
+            for r in (await self._conn.execute(query)).all():
+                steps[r.clue_id].append(Step(_aware(r.at), StepKind(r.kind), r.text, r.by))  # type: ignore[arg-type]
+        return [_clue_from_row(r, sources[r.id], steps[r.id]) for r in rows]
+
+    async def get(self, clue_id: str) -> Clue:
+        row = (await self._conn.execute(select(clues).where(clues.c.id == clue_id))).first()
+        if row is None:
+            raise NotFound(f"no clue {clue_id}")
+        return (await self._load([row]))[0]
+
+    async def get_by_case(self, case_id: str) -> Clue | None:
+        row = (await self._conn.execute(select(clues).where(clues.c.case_id == case_id))).first()
+        return (await self._load([row]))[0] if row else None
+
+    async def find(
+        self,
+        *,
+        state: ClueState | None = None,
+        unit: str | None = None,
+        limit: int = 500,
+        offset: int = 0,
+    ) -> list[Clue]:
+        query = select(clues).order_by(clues.c.year.desc(), clues.c.seq.desc()).limit(limit).offset(offset)
+        if state:
+            query = query.where(clues.c.state == state.value)
+        if unit:
+            query = query.where(clues.c.unit == unit)
+        return await self._load(list((await self._conn.execute(query)).all()))

@@ -1,0 +1,69 @@
+"""The discipline service's database schema (SQLAlchemy Core). Everything here is confidential."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
+
+from sanwei_kit.db import KitTables, new_metadata
+
+metadata = new_metadata()
+kit = KitTables(metadata)
+
+clues = Table(
+    "clues",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(100), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("unit", String(200), nullable=False),
+    Column("problem", Text, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("assignee", String(200), nullable=True),
+    Column("mode", String(20), nullable=True),
+    Column("due", Date, nullable=True),
+    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("due_working_days", Integer, nullable=True),
+    Column("due_start", Date, nullable=True),
+    Column("assigned_at", DateTime(timezone=True), nullable=True),
+    Column("finding", String(30), nullable=True),
+    Column("disposal_summary", Text, nullable=True),
+    Column("disposed_at", DateTime(timezone=True), nullable=True),
+    Column("decision_id", String(36), nullable=True),
+    Column("sanction", String(50), nullable=True),
+    Column("person", String(200), nullable=True),
+    Column("decision_reason", Text, nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("publication_summary", Text, nullable=True),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+)
+# One clue per case, however often it is referred; one number per clue and year.
+Index("ix_clues_case_id", clues.c.case_id, unique=True)
+Index("ix_clues_year_seq", clues.c.year, clues.c.seq, unique=True)
+Index("ix_clues_state", clues.c.state)
+
+clue_sources = Table(
+    "clue_sources",
+    metadata,
+    Column("clue_id", String(36), ForeignKey("clues.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("kind", String(50), nullable=False),
+    Column("ref", String(200), nullable=False),
+    Column("origin", String(50), nullable=False),
+    Column("origin_ref", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+clue_steps = Table(
+    "clue_steps",
+    metadata,
+    Column("clue_id", String(36), ForeignKey("clues.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("by", String(200), nullable=True),
+)

@@ -1,0 +1,182 @@
+"""The discipline service's HTTP API (confidential): clues, 分办/转办, 处置, decisions, 通报曝光."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from sanwei_contracts.events.common import Sanction
+from sanwei_discipline.adapters.repository import ClueRepository
+from sanwei_discipline.domain.model import AssignMode, Clue, ClueState, Finding, Source, Step, StepKind
+from sanwei_discipline.service import DisciplineService
+from sanwei_kit.runtime import Runtime
+
+
+class AssignIn(BaseModel):
+    assignee: str = Field(min_length=1, max_length=200, examples=["市中区纪委"],
+                          description="The 纪检监察机关 that investigates")
+    mode: AssignMode = Field(description="assign (分办) or transfer (转办)")
+    due_working_days: int | None = Field(default=None, ge=1, le=365,
+                                         description="办理时限 in 工作日 (default: the service's setting)")
+    by: str | None = Field(default=None, max_length=200, description="Who assigns, e.g. 市纪委党风政风监督室")
+
+
+class DisposeIn(BaseModel):
+    finding: Finding = Field(description="confirmed (查证属实), partly_confirmed (部分属实), unfounded (查无实据)")
+    summary: str = Field(min_length=1, max_length=5000, description="What the investigation established")
+    by: str | None = Field(default=None, max_length=200)
+
+
+class DecideIn(BaseModel):
+    sanction: Sanction = Field(description="通报批评 / 诫勉谈话 / 问责 / 党纪政务处分, or no_action (不予问责)")
+    person: str | None = Field(default=None, max_length=200, description="Responsible person; confidential")
+    reason: str = Field(min_length=1, max_length=5000)
+    by: str | None = Field(default=None, max_length=200)
+
+
+class PublishIn(BaseModel):
+    summary: str = Field(min_length=1, max_length=5000,
+                         description="The public text (通报曝光); must not name the person")
+    by: str | None = Field(default=None, max_length=200)
+
+
+class SourceView(BaseModel):
+    kind: str
+    ref: str
+    origin: str
+    origin_ref: str
+    reason: str
+    evidence: list[str]
+    received_at: datetime
+
+    @classmethod
+    def of(cls, s: Source) -> SourceView:
+        return cls(kind=s.kind, ref=s.ref, origin=s.origin, origin_ref=s.origin_ref, reason=s.reason,
+                   evidence=list(s.evidence), received_at=s.received_at)
+
+
+class StepView(BaseModel):
+    at: datetime
+    kind: StepKind
+    text: str
+    by: str | None
+    line: str
+
+    @classmethod
+    def of(cls, s: Step) -> StepView:
+        return cls(at=s.at, kind=s.kind, text=s.text, by=s.by, line=s.line())
+
+
+class DecisionView(BaseModel):
+    decision_id: str
+    sanction: Sanction
+    sanction_label: str
+    person: str | None
+    reason: str
+    decided_at: datetime
+
+
+class ClueView(BaseModel):
+    id: str
+    case_id: str
+    number: str
+    unit: str
+    problem: str
+    state: ClueState
+    registered_at: datetime
+    source_count: int
+    assignee: str | None
+    mode: AssignMode | None
+    due: date | None
+    overdue: bool
+    finding: Finding | None
+    sanction: Sanction | None
+    published_at: datetime | None
+
+    @classmethod
+    def of(cls, c: Clue, now: datetime) -> ClueView:
+        return cls(
+            id=c.id, case_id=c.case_id, number=c.number, unit=c.unit, problem=c.problem, state=c.state,
+            registered_at=c.registered_at, source_count=len(c.sources), assignee=c.assignee, mode=c.mode,
+            due=c.due.day if c.due else None, overdue=c.is_overdue(now), finding=c.finding,
+            sanction=c.decision.sanction if c.decision else None, published_at=c.published_at,
+        )
+
+
+class ClueDetail(ClueView):
+    sources: list[SourceView]
+    steps: list[StepView]
+    disposal_summary: str | None
+    decision: DecisionView | None
+    publication_summary: str | None
+
+    @classmethod
+    def of(cls, c: Clue, now: datetime) -> ClueDetail:
+        d = c.decision
+        return cls(
+            **ClueView.of(c, now).model_dump(),
+            sources=[SourceView.of(s) for s in c.sources],
+            steps=[StepView.of(s) for s in c.steps],
+            disposal_summary=c.disposal_summary,
+            decision=DecisionView(decision_id=d.decision_id, sanction=d.sanction, sanction_label=d.sanction.label,
+                                  person=d.person, reason=d.reason, decided_at=d.decided_at) if d else None,
+            publication_summary=c.publication_summary,
+        )
+
+
+def build_router(runtime: Runtime, service: DisciplineService) -> APIRouter:
+    router = APIRouter(tags=["discipline"])
+
+    def detail(clue: Clue) -> ClueDetail:
+        return ClueDetail.of(clue, runtime.clock.now())
+
+    @router.get("/clues", response_model=list[ClueView],
+                summary="问题线索 of the 党风政风监督室, filtered by state or 责任单位, newest first")
+    async def list_clues(
+        state: ClueState | None = None,
+        unit: Annotated[str | None, Query(description="责任单位")] = None,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[ClueView]:
+        async with runtime.db.connect() as conn:
+            found = await ClueRepository(conn).find(state=state, unit=unit, limit=limit, offset=offset)
+        now = runtime.clock.now()
+        return [ClueView.of(c, now) for c in found]
+
+    @router.get("/clues/{clue_id}", response_model=ClueDetail,
+                summary="One clue with its sources (移交来源) and every step of its handling")
+    async def get_clue(clue_id: str) -> ClueDetail:
+        async with runtime.db.connect() as conn:
+            return detail(await ClueRepository(conn).get(clue_id))
+
+    @router.post("/clues/{clue_id}/assign", response_model=ClueDetail,
+                 summary="分办 / 转办: hand the clue to the 纪检监察机关 that investigates it",
+                 description="mode=assign is 分办, mode=transfer is 转办; the 办理时限 is counted in 工作日. "
+                             "Only a registered clue can be assigned (409 otherwise).")
+    async def assign(clue_id: str, body: AssignIn) -> ClueDetail:
+        return detail(await service.assign(clue_id, assignee=body.assignee, mode=body.mode,
+                                           due_working_days=body.due_working_days, actor=body.by))
+
+    @router.post("/clues/{clue_id}/dispose", response_model=ClueDetail,
+                 summary="处置: record the investigation's finding (查证属实 / 部分属实 / 查无实据)")
+    async def dispose(clue_id: str, body: DisposeIn) -> ClueDetail:
+        return detail(await service.dispose(clue_id, finding=body.finding, summary=body.summary, actor=body.by))
+
+    @router.post("/clues/{clue_id}/decide", response_model=ClueDetail,
+                 summary="问责决定: decide the sanction for a disposed clue",
+                 description="An unfounded finding (查无实据) allows only no_action (不予问责); 422 otherwise.")
+    async def decide(clue_id: str, body: DecideIn) -> ClueDetail:
+        return detail(await service.decide(clue_id, sanction=body.sanction, person=body.person, reason=body.reason,
+                                           actor=body.by))
+
+    @router.post("/clues/{clue_id}/publish", response_model=ClueDetail,
+                 summary="通报曝光: publish the decided case (问责一批、通报曝光一批)",
+                 description="The summary is public: it must not contain the person's name (422). A no_action "
+                             "decision is not published (409).")
+    async def publish(clue_id: str, body: PublishIn) -> ClueDetail:
+        return detail(await service.publish(clue_id, summary=body.summary, actor=body.by))
+
+    return router

@@ -1,0 +1,15 @@
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from sanwei_kit.settings import ServiceSettings
+
+
+class DisciplineSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SANWEI_", extra="ignore")
+
+    service_name: str = "discipline"
+    http_port: int = 8105
+    database_url: str = "sqlite+aiosqlite:///.sanwei/data/discipline.db"
+    clue_due_working_days: int = Field(
+        default=15, ge=1, le=365, description="办理时限 of an assigned (分办/转办) clue, in 工作日."
+    )

@@ -1,0 +1,1 @@
+"""Media adapters: database tables and repository."""

@@ -1,0 +1,217 @@
+"""Loading and saving exposures and published outcomes within the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sanwei_contracts.events.common import Sanction
+from sanwei_kit.errors import NotFound
+from sanwei_media.adapters.tables import exposure_history, exposures, published_outcomes
+from sanwei_media.domain.model import (
+    Deadline,
+    EntryKind,
+    Exposure,
+    ExposureStatus,
+    HistoryEntry,
+    Origin,
+    PublishedOutcome,
+)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+def _exposure_from_row(row: Any, history: list[HistoryEntry]) -> Exposure:
+    return Exposure(
+        id=row.id,
+        case_id=row.case_id,
+        unit=row.unit,
+        title=row.title,
+        problem=row.problem,
+        origin=Origin(row.origin),
+        origin_ref=row.origin_ref,
+        published_at=_aware(row.published_at),  # type: ignore[arg-type]
+        deadline=Deadline(
+            day=row.deadline,
+            due_at=_aware(row.due_at),  # type: ignore[arg-type]
+            working_days=row.deadline_working_days,
+            start=row.deadline_start,
+        ),
+        status=ExposureStatus(row.status),
+        round=row.round,
+        history=history,
+        rectified_at=_aware(row.rectified_at),
+        rectified_by=row.rectified_by,
+        rectification_note=row.rectification_note,
+        unrectified_at=_aware(row.unrectified_at),
+        republished_at=_aware(row.republished_at),
+        referral_id=row.referral_id,
+    )
+
+
+def _exposure_values(e: Exposure) -> dict[str, Any]:
+    return {
+        "case_id": e.case_id,
+        "unit": e.unit,
+        "title": e.title,
+        "problem": e.problem,
+        "origin": e.origin.value,
+        "origin_ref": e.origin_ref,
+        "status": e.status.value,
+        "round": e.round,
+        "published_at": _utc(e.published_at),
+        "deadline": e.deadline.day,
+        "due_at": _utc(e.deadline.due_at),
+        "deadline_working_days": e.deadline.working_days,
+        "deadline_start": e.deadline.start,
+        "rectified_at": _utc(e.rectified_at),
+        "rectified_by": e.rectified_by,
+        "rectification_note": e.rectification_note,
+        "unrectified_at": _utc(e.unrectified_at),
+        "republished_at": _utc(e.republished_at),
+        "referral_id": e.referral_id,
+    }
+
+
+def _outcome_from_row(row: Any) -> PublishedOutcome:
+    return PublishedOutcome(
+        decision_id=row.decision_id,
+        clue_id=row.clue_id,
+        case_id=row.case_id,
+        unit=row.unit,
+        sanction=Sanction(row.sanction),
+        summary=row.summary,
+        published_at=_aware(row.published_at),  # type: ignore[arg-type]
+        exposure_id=row.exposure_id,
+    )
+
+
+class ExposureRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, exposure: Exposure) -> None:
+        await self._conn.execute(exposures.insert().values(id=exposure.id, **_exposure_values(exposure)))
+        await self._append_history(exposure, already=0)
+
+    async def save(self, exposure: Exposure) -> None:
+        await self._conn.execute(
+            exposures.update().where(exposures.c.id == exposure.id).values(**_exposure_values(exposure))
+        )
+        stored = (
+            await self._conn.execute(
+                select(func.count()).select_from(exposure_history).where(exposure_history.c.exposure_id == exposure.id)
+            )
+        ).scalar_one()
+        await self._append_history(exposure, already=stored)
+
+    async def _append_history(self, exposure: Exposure, *, already: int) -> None:
+        # History is append-only: only the lines not yet stored are written.
+        new = [
+            {"exposure_id": exposure.id, "position": position, "at": _utc(entry.at), "kind": entry.kind.value,
+             "text": entry.text, "by": entry.by}
+            for position, entry in enumerate(exposure.history)
+            if position >= already
+        ]
+        if new:
+            await self._conn.execute(exposure_history.insert(), new)
+
+    async def _history(self, exposure_ids: list[str]) -> dict[str, list[HistoryEntry]]:
+        found: dict[str, list[HistoryEntry]] = {i: [] for i in exposure_ids}
+        if not exposure_ids:
+            return found
+        rows = (
+            await self._conn.execute(
+                select(exposure_history)
+                .where(exposure_history.c.exposure_id.in_(exposure_ids))
+                .order_by(exposure_history.c.exposure_id, exposure_history.c.position)
+            )
+        ).all()
+        for r in rows:
+            found[r.exposure_id].append(HistoryEntry(_aware(r.at), EntryKind(r.kind), r.text, r.by))  # type: ignore[arg-type]
+        return found
+
+    async def _load(self, rows: list[Any]) -> list[Exposure]:
+        history = await self._history([r.id for r in rows])
+        return [_exposure_from_row(r, history[r.id]) for r in rows]
+
+    async def get(self, exposure_id: str) -> Exposure:
+        row = (await self._conn.execute(select(exposures).where(exposures.c.id == exposure_id))).first()
+        if row is None:
+            raise NotFound(f"no exposure {exposure_id}")
+        return (await self._load([row]))[0]
+
+    async def find_by_origin(self, origin: Origin, origin_ref: str) -> Exposure | None:
+        query = select(exposures).where(exposures.c.origin == origin.value, exposures.c.origin_ref == origin_ref)
+        row = (await self._conn.execute(query)).first()
+        return (await self._load([row]))[0] if row else None
+
+    async def find_by_case(self, case_id: str) -> list[Exposure]:
+        query = select(exposures).where(exposures.c.case_id == case_id).order_by(exposures.c.published_at)
+        return await self._load(list((await self._conn.execute(query)).all()))
+
+    async def find(
+        self,
+        *,
+        unit: str | None = None,
+        status: ExposureStatus | None = None,
+        limit: int = 500,
+        offset: int = 0,
+    ) -> list[Exposure]:
+        query = select(exposures).order_by(exposures.c.published_at.desc(), exposures.c.id).limit(limit).offset(offset)
+        if unit:
+            query = query.where(exposures.c.unit == unit)
+        if status:
+            query = query.where(exposures.c.status == status.value)
+        return await self._load(list((await self._conn.execute(query)).all()))
+
+    async def latest_for_feed(self, limit: int) -> list[Exposure]:
+        """Exposures that hold the newest `limit` feed items: the newest by each kind of item."""
+        ids: list[str] = []
+        for column in (exposures.c.published_at, exposures.c.republished_at, exposures.c.rectified_at):
+            query = select(exposures.c.id).where(column.is_not(None)).order_by(column.desc()).limit(limit)
+            ids.extend(i for i in (await self._conn.execute(query)).scalars() if i not in ids)
+        if not ids:
+            return []
+        rows = (await self._conn.execute(select(exposures).where(exposures.c.id.in_(ids)))).all()
+        return await self._load(list(rows))
+
+    async def add_outcome(self, outcome: PublishedOutcome) -> bool:
+        """Store a published outcome once; False if it was already stored."""
+        exists = (
+            await self._conn.execute(
+                select(published_outcomes.c.decision_id).where(published_outcomes.c.decision_id == outcome.decision_id)
+            )
+        ).first()
+        if exists:
+            return False
+        await self._conn.execute(
+            published_outcomes.insert().values(
+                decision_id=outcome.decision_id,
+                clue_id=outcome.clue_id,
+                case_id=outcome.case_id,
+                unit=outcome.unit,
+                sanction=outcome.sanction.value,
+                summary=outcome.summary,
+                published_at=_utc(outcome.published_at),
+                exposure_id=outcome.exposure_id,
+            )
+        )
+        return True
+
+    async def outcomes(self, *, case_id: str | None = None, limit: int = 500) -> list[PublishedOutcome]:
+        query = select(published_outcomes).order_by(published_outcomes.c.published_at.desc()).limit(limit)
+        if case_id:
+            query = query.where(published_outcomes.c.case_id == case_id)
+        return [_outcome_from_row(r) for r in (await self._conn.execute(query)).all()]

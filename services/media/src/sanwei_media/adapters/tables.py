@@ -1,0 +1,68 @@
+"""The media service's database schema (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
+
+from sanwei_kit.db import KitTables, new_metadata
+
+metadata = new_metadata()
+kit = KitTables(metadata)
+
+exposures = Table(
+    "exposures",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(100), nullable=False),
+    Column("unit", String(200), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("problem", Text, nullable=False),
+    Column("origin", String(50), nullable=False),
+    Column("origin_ref", String(200), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("deadline_working_days", Integer, nullable=False),
+    Column("deadline_start", Date, nullable=False),
+    Column("rectified_at", DateTime(timezone=True), nullable=True),
+    Column("rectified_by", String(200), nullable=True),
+    Column("rectification_note", Text, nullable=True),
+    Column("unrectified_at", DateTime(timezone=True), nullable=True),
+    Column("republished_at", DateTime(timezone=True), nullable=True),
+    Column("referral_id", String(36), nullable=True),
+)
+# One exposure per origin: a 督办通知书 that ran out unrectified is exposed once, however often it is reported.
+Index("ix_exposures_origin_ref", exposures.c.origin, exposures.c.origin_ref, unique=True)
+Index("ix_exposures_case_id", exposures.c.case_id)
+Index("ix_exposures_unit_status", exposures.c.unit, exposures.c.status)
+Index("ix_exposures_published_at", exposures.c.published_at)
+Index("ix_exposures_republished_at", exposures.c.republished_at)
+Index("ix_exposures_rectified_at", exposures.c.rectified_at)
+
+exposure_history = Table(
+    "exposure_history",
+    metadata,
+    Column("exposure_id", String(36), ForeignKey("exposures.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("by", String(200), nullable=True),
+)
+
+published_outcomes = Table(
+    "published_outcomes",
+    metadata,
+    Column("decision_id", String(36), primary_key=True),
+    Column("clue_id", String(36), nullable=False),
+    Column("case_id", String(100), nullable=False),
+    Column("unit", String(200), nullable=False),
+    Column("sanction", String(50), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("exposure_id", String(36), ForeignKey("exposures.id"), nullable=True),
+)
+Index("ix_published_outcomes_published_at", published_outcomes.c.published_at)
+Index("ix_published_outcomes_case_id", published_outcomes.c.case_id)

@@ -1,0 +1,20 @@
+"""Which events and timers the media service reacts to, and which use case handles each."""
+
+from __future__ import annotations
+
+from sanwei_contracts.events.discipline import OutcomePublished
+from sanwei_contracts.events.supervision import NoticeUnrectified
+from sanwei_kit.messaging import Subscription
+from sanwei_kit.timers import TimerHandler
+from sanwei_media.service import EXPOSURE_DUE, MediaService
+
+
+def subscriptions(service: MediaService) -> list[Subscription]:
+    return [
+        Subscription(NoticeUnrectified, service.on_notice_unrectified),
+        Subscription(OutcomePublished, service.on_outcome_published),
+    ]
+
+
+def timer_handlers(service: MediaService) -> dict[str, TimerHandler]:
+    return {EXPOSURE_DUE: service.on_exposure_due}
