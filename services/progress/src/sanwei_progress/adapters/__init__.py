@@ -1,0 +1,1 @@
+"""Progress adapters: database tables and repository."""

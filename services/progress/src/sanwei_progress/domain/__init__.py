@@ -1,0 +1,1 @@
+"""Pure progress domain: tasks as the registry announced them, reports, completion claims. No I/O here."""

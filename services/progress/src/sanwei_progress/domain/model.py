@@ -1,0 +1,242 @@
+"""Progress of a task: what its units report (进展情况) and how it is closed (完成销号).
+
+A task is known here as the registry announced it (TaskAssigned, TaskDeadlineSet,
+TaskCompleted): the progress service never decides a task's deadline or status itself.
+
+Reports follow “最多报一次”: a unit reports a task once per period. Sending the same
+text again is harmless (the first report is the answer); sending a different text for a
+period already reported is refused, so two versions of one period never coexist.
+
+A completion claim moves:
+
+    pending ──accept──► accepted  (the registry then completes the task)
+    pending ──reject──► rejected  (the lead unit may claim again)
+
+Only the lead unit (牵头单位) claims; at most one claim of a task is pending at a time;
+nobody verifies a claim of their own unit.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from sanwei_kit.errors import Conflict, Invalid
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+
+
+class ClaimStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+def normalize_unit(name: str) -> str:
+    """One spelling per unit name: half-width forms, no spaces (“区 投促局 ” is 区投促局)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
+
+
+def normalize_text(text: str) -> str:
+    """Report text as compared for “最多报一次”: trailing spaces and line-end styles do not count."""
+    lines = unicodedata.normalize("NFC", text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+_YEAR = r"(?P<year>\d{4})"
+_PERIODS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("year", re.compile(rf"^{_YEAR}$")),
+    ("half", re.compile(rf"^{_YEAR}-?H(?P<n>[12])$")),
+    ("quarter", re.compile(rf"^{_YEAR}-?Q(?P<n>[1-4])$")),
+    ("month", re.compile(rf"^{_YEAR}-(?P<n>0?[1-9]|1[0-2])$")),
+    ("week", re.compile(rf"^{_YEAR}-?W(?P<n>\d{{1,2}})$")),
+)
+PERIOD_FORMS = "2026 (年), 2026H1 (半年), 2026Q2 (季), 2026-04 (月), 2026-W14 (周)"
+
+
+def normalize_period(raw: str) -> str:
+    """The reporting period in one canonical spelling, so “2026q2” and “2026-Q2” are one period.
+
+    The cadences are those of 清单式管理: 年终总评 (2026), 半年检查 (2026H1),
+    季通报 (2026Q2), 月调度 (2026-04) and 周调度 (ISO week, 2026-W14).
+    """
+    text = unicodedata.normalize("NFKC", raw or "").strip().upper()
+    for kind, pattern in _PERIODS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        year = int(match["year"])
+        if kind == "year":
+            return f"{year}"
+        n = int(match["n"])
+        if kind == "half":
+            return f"{year}H{n}"
+        if kind == "quarter":
+            return f"{year}Q{n}"
+        if kind == "month":
+            return f"{year}-{n:02d}"
+        try:
+            date.fromisocalendar(year, n, 1)
+        except ValueError:
+            break
+        return f"{year}-W{n:02d}"
+    raise Invalid(f"period {raw!r} is not a reporting period; use one of {PERIOD_FORMS}", field="period")
+
+
+def require_text(text: str, *, field_name: str, max_chars: int) -> str:
+    cleaned = normalize_text(text)
+    if not cleaned:
+        raise Invalid(f"{field_name} must not be empty", field=field_name)
+    if len(cleaned) > max_chars:
+        raise Invalid(f"{field_name} is longer than {max_chars} characters", field=field_name)
+    return cleaned
+
+
+@dataclass
+class ProgressReport:
+    """One unit's 进展情况 on one task for one period."""
+
+    id: str
+    task_id: str
+    unit: str
+    period: str
+    text: str
+    submitted_at: datetime
+
+    def same_text(self, text: str) -> bool:
+        return normalize_text(self.text) == normalize_text(text)
+
+
+@dataclass
+class CompletionClaim:
+    id: str
+    task_id: str
+    unit: str
+    text: str
+    claimed_at: datetime
+    status: ClaimStatus = ClaimStatus.PENDING
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    rejection_reason: str | None = None
+
+    def _decide(self, by: str) -> str:
+        if self.status is not ClaimStatus.PENDING:
+            raise Conflict(f"completion claim {self.id} is already {self.status.value}")
+        verifier = normalize_unit(by)
+        if not verifier:
+            raise Invalid("say who verifies the claim", field="by")
+        if verifier == self.unit:
+            raise Invalid(f"{self.unit} cannot verify its own completion claim; the issuing unit does", field="by")
+        return verifier
+
+    def accept(self, by: str, now: datetime, task: TrackedTask) -> None:
+        verifier = self._decide(by)
+        if task.status is TaskStatus.COMPLETED:
+            raise Conflict(f"task {task.id} is already completed")
+        self.status = ClaimStatus.ACCEPTED
+        self.decided_by = verifier
+        self.decided_at = now
+
+    def reject(self, by: str, reason: str, now: datetime) -> None:
+        verifier = self._decide(by)
+        reason = normalize_text(reason)
+        if not reason:
+            raise Invalid("a rejected claim needs a reason the unit can act on", field="reason")
+        self.status = ClaimStatus.REJECTED
+        self.decided_by = verifier
+        self.decided_at = now
+        self.rejection_reason = reason
+
+
+@dataclass
+class TrackedTask:
+    """A task as the registry announced it."""
+
+    id: str
+    title: str
+    lead_unit: str
+    co_units: list[str] = field(default_factory=list)
+    deadline: date | None = None
+    due_at: datetime | None = None
+    deadline_changed_at: datetime | None = None
+    status: TaskStatus = TaskStatus.OPEN
+    completed_at: datetime | None = None
+    completed_late: bool | None = None
+
+    @property
+    def responsible_units(self) -> list[str]:
+        return [self.lead_unit, *[u for u in self.co_units if u != self.lead_unit]]
+
+    def change_deadline(self, deadline: date, due_at: datetime, changed_at: datetime) -> bool:
+        """Apply a deadline the registry set at `changed_at`; an older announcement never wins."""
+        if self.deadline_changed_at is not None and changed_at < self.deadline_changed_at:
+            return False
+        self.deadline = deadline
+        self.due_at = due_at
+        self.deadline_changed_at = changed_at
+        return True
+
+    def complete(self, completed_at: datetime, late: bool) -> bool:
+        if self.status is TaskStatus.COMPLETED:
+            return False
+        self.status = TaskStatus.COMPLETED
+        self.completed_at = completed_at
+        self.completed_late = late
+        return True
+
+    def report(
+        self,
+        *,
+        report_id: str,
+        unit: str,
+        period: str,
+        text: str,
+        now: datetime,
+        already: ProgressReport | None,
+    ) -> tuple[ProgressReport, bool]:
+        """A unit reports progress. Returns the report and whether it is new.
+
+        `already` is the unit's report for this task and period, if there is one.
+        """
+        unit = normalize_unit(unit)
+        if unit not in self.responsible_units:
+            raise Invalid(
+                f"{unit} is neither the lead unit ({self.lead_unit}) nor a co-unit of task {self.id}; "
+                "only its responsible units report on it",
+                field="unit",
+            )
+        period = normalize_period(period)
+        if already is not None:
+            if already.same_text(text):
+                return already, False
+            raise Conflict(
+                f"{unit} already reported on task {self.id} for {period} (report {already.id}) with a different "
+                "text; a period is reported once (最多报一次)"
+            )
+        return ProgressReport(id=report_id, task_id=self.id, unit=unit, period=period, text=text,
+                              submitted_at=now), True
+
+    def claim_completion(
+        self, *, claim_id: str, unit: str, text: str, now: datetime, claims: list[CompletionClaim]
+    ) -> CompletionClaim:
+        """The lead unit says the task is done; `claims` are the task's earlier claims."""
+        unit = normalize_unit(unit)
+        if unit != self.lead_unit:
+            raise Invalid(
+                f"only the lead unit {self.lead_unit} claims completion of task {self.id}, not {unit}",
+                field="unit",
+            )
+        if self.status is TaskStatus.COMPLETED:
+            raise Conflict(f"task {self.id} is already completed")
+        for claim in claims:
+            if claim.status is ClaimStatus.PENDING:
+                raise Conflict(f"completion claim {claim.id} of task {self.id} is still waiting for verification")
+            if claim.status is ClaimStatus.ACCEPTED:
+                raise Conflict(f"completion claim {claim.id} of task {self.id} was already accepted")
+        return CompletionClaim(id=claim_id, task_id=self.id, unit=unit, text=text, claimed_at=now)

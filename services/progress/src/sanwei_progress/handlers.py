@@ -1,0 +1,20 @@
+"""Which events the progress service reacts to, and which use case handles each."""
+
+from __future__ import annotations
+
+from sanwei_contracts.events.registry import TaskAssigned, TaskCompleted, TaskDeadlineSet
+from sanwei_kit.messaging import Subscription
+from sanwei_kit.timers import TimerHandler
+from sanwei_progress.service import ProgressService
+
+
+def subscriptions(service: ProgressService) -> list[Subscription]:
+    return [
+        Subscription(TaskAssigned, service.on_task_assigned),
+        Subscription(TaskDeadlineSet, service.on_task_deadline_set),
+        Subscription(TaskCompleted, service.on_task_completed),
+    ]
+
+
+def timer_handlers(service: ProgressService) -> dict[str, TimerHandler]:
+    return {}

@@ -1,0 +1,1 @@
+"""Supervision adapters: database tables and repository."""

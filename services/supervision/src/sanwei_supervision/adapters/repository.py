@@ -1,0 +1,210 @@
+"""Loading and saving notices and rectification reports within the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sanwei_contracts.events.common import NoticeLevel
+from sanwei_kit.errors import NotFound
+from sanwei_supervision.adapters.tables import notice_numbers, notices, rectification_reports
+from sanwei_supervision.domain.model import (
+    Notice,
+    NoticeNumber,
+    NoticeStatus,
+    NoticeTrigger,
+    RectificationDeadline,
+    RectificationReport,
+    ReportStatus,
+)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+def _notice_from_row(row: Any) -> Notice:
+    return Notice(
+        id=row.id,
+        number=NoticeNumber.parse(row.number),
+        case_id=row.case_id,
+        trigger=NoticeTrigger(row.trigger),
+        unit=row.unit,
+        problem=row.problem,
+        requirement=row.requirement,
+        level=NoticeLevel(row.level),
+        issued_at=_aware(row.issued_at),  # type: ignore[arg-type]
+        deadline=RectificationDeadline(
+            start=row.deadline_start, working_days=row.working_days, day=row.deadline,
+            due_at=_aware(row.due_at),  # type: ignore[arg-type]
+        ),
+        task_id=row.task_id,
+        cause_event_id=row.cause_event_id,
+        issued_by=row.issued_by,
+        status=NoticeStatus(row.status),
+        rectified_at=_aware(row.rectified_at),
+        rectified_report_id=row.rectified_report_id,
+        rectified_by=row.rectified_by,
+        unrectified_at=_aware(row.unrectified_at),
+    )
+
+
+def _notice_state(notice: Notice) -> dict[str, Any]:
+    """The columns that change after a notice is issued."""
+    return {
+        "level": notice.level.value,
+        "status": notice.status.value,
+        "rectified_at": _utc(notice.rectified_at),
+        "rectified_report_id": notice.rectified_report_id,
+        "rectified_by": notice.rectified_by,
+        "unrectified_at": _utc(notice.unrectified_at),
+    }
+
+
+def _report_from_row(row: Any) -> RectificationReport:
+    return RectificationReport(
+        id=row.id,
+        notice_id=row.notice_id,
+        unit=row.unit,
+        text=row.text,
+        evidence=list(row.evidence or []),
+        submitted_at=_aware(row.submitted_at),  # type: ignore[arg-type]
+        status=ReportStatus(row.status),
+        reviewed_by=row.reviewed_by,
+        reviewed_at=_aware(row.reviewed_at),
+        return_reason=row.return_reason,
+    )
+
+
+def _report_state(report: RectificationReport) -> dict[str, Any]:
+    return {
+        "status": report.status.value,
+        "reviewed_by": report.reviewed_by,
+        "reviewed_at": _utc(report.reviewed_at),
+        "return_reason": report.return_reason,
+    }
+
+
+class NoticeRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    # --- numbering ---------------------------------------------------------------------
+    async def last_seq(self, year: int) -> int:
+        """The last number given out in `year` (0 if none), locked until the transaction ends."""
+        query = select(notice_numbers.c.last_seq).where(notice_numbers.c.year == year).with_for_update()
+        last = (await self._conn.execute(query)).scalar_one_or_none()
+        if last is not None:
+            return last
+        try:  # the year's first notice; a concurrent first one may insert the row before us
+            async with self._conn.begin_nested():
+                await self._conn.execute(notice_numbers.insert().values(year=year, last_seq=0))
+        except IntegrityError:
+            pass
+        return (await self._conn.execute(query)).scalar_one()
+
+    async def record_number(self, number: NoticeNumber) -> None:
+        await self._conn.execute(
+            notice_numbers.update().where(notice_numbers.c.year == number.year).values(last_seq=number.seq)
+        )
+
+    # --- notices -----------------------------------------------------------------------
+    async def add(self, notice: Notice) -> None:
+        d = notice.deadline
+        await self._conn.execute(
+            notices.insert().values(
+                id=notice.id,
+                number=str(notice.number),
+                year=notice.number.year,
+                seq=notice.number.seq,
+                case_id=notice.case_id,
+                trigger=notice.trigger.value,
+                task_id=notice.task_id,
+                cause_event_id=notice.cause_event_id,
+                unit=notice.unit,
+                problem=notice.problem,
+                requirement=notice.requirement,
+                issued_at=_utc(notice.issued_at),
+                issued_by=notice.issued_by,
+                deadline_start=d.start,
+                working_days=d.working_days,
+                deadline=d.day,
+                due_at=_utc(d.due_at),
+                **_notice_state(notice),
+            )
+        )
+
+    async def save(self, notice: Notice) -> None:
+        await self._conn.execute(notices.update().where(notices.c.id == notice.id).values(**_notice_state(notice)))
+
+    async def get(self, notice_id: str) -> Notice:
+        row = (await self._conn.execute(select(notices).where(notices.c.id == notice_id))).first()
+        if row is None:
+            raise NotFound(f"no notice {notice_id}")
+        return _notice_from_row(row)
+
+    async def for_task(self, task_id: str, trigger: NoticeTrigger) -> Notice | None:
+        query = select(notices).where(notices.c.task_id == task_id, notices.c.trigger == trigger.value)
+        row = (await self._conn.execute(query)).first()
+        return _notice_from_row(row) if row is not None else None
+
+    async def find(
+        self,
+        *,
+        unit: str | None = None,
+        status: NoticeStatus | None = None,
+        task_id: str | None = None,
+        limit: int = 500,
+        offset: int = 0,
+    ) -> list[Notice]:
+        query = select(notices).order_by(notices.c.year, notices.c.seq).limit(limit).offset(offset)
+        if unit:
+            query = query.where(notices.c.unit == unit)
+        if status:
+            query = query.where(notices.c.status == status.value)
+        if task_id:
+            query = query.where(notices.c.task_id == task_id)
+        return [_notice_from_row(r) for r in (await self._conn.execute(query)).all()]
+
+    # --- rectification reports ------------------------------------------------------------
+    async def add_report(self, report: RectificationReport) -> None:
+        await self._conn.execute(
+            rectification_reports.insert().values(
+                id=report.id, notice_id=report.notice_id, unit=report.unit, text=report.text,
+                evidence=report.evidence, submitted_at=_utc(report.submitted_at), **_report_state(report),
+            )
+        )
+
+    async def save_report(self, report: RectificationReport) -> None:
+        await self._conn.execute(
+            rectification_reports.update()
+            .where(rectification_reports.c.id == report.id)
+            .values(**_report_state(report))
+        )
+
+    async def get_report(self, notice_id: str, report_id: str) -> RectificationReport:
+        query = select(rectification_reports).where(
+            rectification_reports.c.id == report_id, rectification_reports.c.notice_id == notice_id
+        )
+        row = (await self._conn.execute(query)).first()
+        if row is None:
+            raise NotFound(f"notice {notice_id} has no rectification report {report_id}")
+        return _report_from_row(row)
+
+    async def reports_of(self, notice_id: str) -> list[RectificationReport]:
+        query = (
+            select(rectification_reports)
+            .where(rectification_reports.c.notice_id == notice_id)
+            .order_by(rectification_reports.c.submitted_at, rectification_reports.c.id)
+        )
+        return [_report_from_row(r) for r in (await self._conn.execute(query)).all()]

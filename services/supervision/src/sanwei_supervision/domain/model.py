@@ -1,0 +1,296 @@
+"""督办通知书 (supervision notices) and the rectification reports (整改报告) answering them.
+
+A notice is numbered per year (督〔2026〕15号, the year of the day it is issued in China),
+addressed to one 责任单位, and gives it N working days (工作日) to rectify:
+
+    open ──report accepted before the deadline──► rectified    (the case closes here)
+    open ──deadline passes, nothing accepted─────► unrectified  (level goes up: 黄 → 红)
+
+While a notice is open its unit answers with rectification reports; the 指挥部 accepts a
+report (the notice is rectified) or returns it with a reason (the deadline keeps
+running, the unit may answer again). One report at a time waits for review; sending the
+same report again answers with the one already sent.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from sanwei_contracts.events.common import NoticeLevel
+from sanwei_kit.calendar import DeadlineExplanation, WorkingCalendar, local_date
+from sanwei_kit.errors import Conflict, Invalid
+
+
+class NoticeStatus(StrEnum):
+    OPEN = "open"
+    RECTIFIED = "rectified"
+    UNRECTIFIED = "unrectified"
+
+
+class NoticeTrigger(StrEnum):
+    """Why a notice was issued: one notice per overdue task; the 指挥部 may issue others."""
+
+    TASK_OVERDUE = "task_overdue"
+    DIRECT = "direct"
+
+
+class ReportStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+
+
+_NEXT_LEVEL = {NoticeLevel.BLUE: NoticeLevel.YELLOW, NoticeLevel.YELLOW: NoticeLevel.RED,
+               NoticeLevel.RED: NoticeLevel.RED}
+
+
+def escalate(level: NoticeLevel) -> NoticeLevel:
+    """三色督办: a missed deadline raises the level one step (蓝 → 黄 → 红); red stays red."""
+    return _NEXT_LEVEL[level]
+
+
+def normalize_unit(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
+
+
+def normalize_text(text: str) -> str:
+    lines = unicodedata.normalize("NFC", text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def chinese_date(day: date) -> str:
+    """A date as official documents write it: 2026年10月13日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def overdue_problem(title: str, deadline: date) -> str:
+    """The problem a notice states for an overdue task."""
+    name = normalize_text(title).rstrip("。.；;，, ")
+    return f"《{name}》逾期未完成（完成时限 {chinese_date(deadline)}）"
+
+
+def rectification_requirement(working_days: int, deadline: date) -> str:
+    """What a notice requires by default."""
+    return f"请于{working_days}个工作日内整改到位并报送整改报告（整改时限 {chinese_date(deadline)}）"
+
+
+def notice_year(instant: datetime) -> int:
+    """Notices are numbered per year of the day they are issued, in China time."""
+    return local_date(instant).year
+
+
+_NUMBER = re.compile(r"^(?P<prefix>.+)〔(?P<year>\d{4})〕(?P<seq>\d+)号$")
+
+
+@dataclass(frozen=True)
+class NoticeNumber:
+    """督〔2026〕15号: the 15th notice issued in 2026."""
+
+    year: int
+    seq: int
+    prefix: str = "督"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}〔{self.year}〕{self.seq}号"
+
+    @classmethod
+    def parse(cls, text: str) -> NoticeNumber:
+        match = _NUMBER.match(text)
+        if not match:
+            raise ValueError(f"{text!r} is not a notice number like 督〔2026〕15号")
+        return cls(int(match["year"]), int(match["seq"]), match["prefix"])
+
+    @classmethod
+    def next(cls, year: int, last_seq: int, prefix: str = "督") -> NoticeNumber:
+        """The number after the year's last one (`last_seq` 0 when none was issued that year)."""
+        if last_seq < 0:
+            raise ValueError("last_seq must be zero or more")
+        return cls(year, last_seq + 1, prefix)
+
+
+@dataclass(frozen=True)
+class RectificationDeadline:
+    """整改时限: N working days counted from the day after `start`, the day the notice was issued."""
+
+    start: date
+    working_days: int
+    day: date
+    due_at: datetime
+
+    @classmethod
+    def count(cls, calendar: WorkingCalendar, start: date, working_days: int) -> RectificationDeadline:
+        if working_days < 1:
+            raise Invalid("working_days must be at least 1", field="working_days")
+        explanation = calendar.explain(start, working_days)
+        return cls(start=start, working_days=working_days, day=explanation.deadline, due_at=explanation.due_at)
+
+    def explain(self, calendar: WorkingCalendar) -> DeadlineExplanation:
+        return calendar.explain(self.start, self.working_days)
+
+    def has_passed(self, now: datetime) -> bool:
+        return now >= self.due_at
+
+
+@dataclass
+class RectificationReport:
+    id: str
+    notice_id: str
+    unit: str
+    text: str
+    submitted_at: datetime
+    evidence: list[str] = field(default_factory=list)
+    status: ReportStatus = ReportStatus.PENDING
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    return_reason: str | None = None
+
+    def same_as(self, text: str, evidence: list[str]) -> bool:
+        return normalize_text(self.text) == normalize_text(text) and self.evidence == evidence
+
+
+@dataclass
+class Notice:
+    id: str
+    number: NoticeNumber
+    case_id: str
+    trigger: NoticeTrigger
+    unit: str
+    problem: str
+    requirement: str
+    level: NoticeLevel
+    issued_at: datetime
+    deadline: RectificationDeadline
+    task_id: str | None = None
+    cause_event_id: str | None = None
+    issued_by: str | None = None
+    status: NoticeStatus = NoticeStatus.OPEN
+    rectified_at: datetime | None = None
+    rectified_report_id: str | None = None
+    rectified_by: str | None = None
+    unrectified_at: datetime | None = None
+
+    @classmethod
+    def issue(
+        cls,
+        *,
+        notice_id: str,
+        number: NoticeNumber,
+        case_id: str,
+        trigger: NoticeTrigger,
+        unit: str,
+        problem: str,
+        requirement: str | None,
+        level: NoticeLevel,
+        working_days: int,
+        calendar: WorkingCalendar,
+        now: datetime,
+        task_id: str | None = None,
+        cause_event_id: str | None = None,
+        issued_by: str | None = None,
+    ) -> Notice:
+        """Issue a notice now: its 整改时限 is N working days from today (China time)."""
+        unit = normalize_unit(unit)
+        if not unit:
+            raise Invalid("a notice is addressed to a 责任单位", field="unit")
+        problem = normalize_text(problem)
+        if not problem:
+            raise Invalid("a notice states the problem to rectify", field="problem")
+        deadline = RectificationDeadline.count(calendar, local_date(now), working_days)
+        requirement = normalize_text(requirement or "") or rectification_requirement(working_days, deadline.day)
+        return cls(
+            id=notice_id, number=number, case_id=case_id, trigger=trigger, unit=unit, problem=problem,
+            requirement=requirement, level=level, issued_at=now, deadline=deadline, task_id=task_id,
+            cause_event_id=cause_event_id, issued_by=issued_by,
+        )
+
+    def _require_open(self, now: datetime) -> None:
+        if self.status is NoticeStatus.RECTIFIED:
+            raise Conflict(f"notice {self.number} is already rectified")
+        if self.status is NoticeStatus.UNRECTIFIED or self.deadline.has_passed(now):
+            raise Conflict(
+                f"the 整改时限 of notice {self.number} ({self.deadline.day}) has passed; it is not rectified"
+            )
+
+    def _reviewer(self, by: str) -> str:
+        reviewer = normalize_unit(by)
+        if not reviewer:
+            raise Invalid("say who reviews the rectification report", field="by")
+        if reviewer == self.unit:
+            raise Invalid(f"{self.unit} cannot review its own rectification report; the 指挥部 does", field="by")
+        return reviewer
+
+    def submit(
+        self,
+        *,
+        report_id: str,
+        unit: str,
+        text: str,
+        evidence: list[str],
+        now: datetime,
+        reports: list[RectificationReport],
+    ) -> tuple[RectificationReport, bool]:
+        """The addressee answers with a 整改报告. Returns the report and whether it is new.
+
+        `reports` are the notice's earlier reports.
+        """
+        unit = normalize_unit(unit)
+        if unit != self.unit:
+            raise Invalid(f"notice {self.number} is addressed to {self.unit}; {unit} cannot answer it",
+                          field="unit")
+        self._require_open(now)
+        text = normalize_text(text)
+        if not text:
+            raise Invalid("a rectification report says what was done", field="text")
+        evidence = [e.strip() for e in evidence if e and e.strip()]
+        for earlier in reports:
+            if earlier.status is not ReportStatus.PENDING:
+                continue
+            if earlier.same_as(text, evidence):
+                return earlier, False
+            raise Conflict(
+                f"rectification report {earlier.id} of notice {self.number} is still waiting for review; "
+                "send a new one after it is returned"
+            )
+        return RectificationReport(id=report_id, notice_id=self.id, unit=unit, text=text, evidence=evidence,
+                                   submitted_at=now), True
+
+    def accept(self, report: RectificationReport, *, by: str, now: datetime) -> None:
+        """The 指挥部 accepts the report: the notice is rectified and the case closes."""
+        reviewer = self._reviewer(by)
+        if report.status is not ReportStatus.PENDING:
+            raise Conflict(f"rectification report {report.id} was already {report.status.value}")
+        self._require_open(now)
+        report.status = ReportStatus.ACCEPTED
+        report.reviewed_by = reviewer
+        report.reviewed_at = now
+        self.status = NoticeStatus.RECTIFIED
+        self.rectified_at = now
+        self.rectified_report_id = report.id
+        self.rectified_by = reviewer
+
+    def return_report(self, report: RectificationReport, *, by: str, reason: str, now: datetime) -> None:
+        """The 指挥部 sends the report back; the deadline keeps running."""
+        reviewer = self._reviewer(by)
+        reason = normalize_text(reason)
+        if not reason:
+            raise Invalid("a returned report needs a reason the unit can act on", field="reason")
+        if report.status is not ReportStatus.PENDING:
+            raise Conflict(f"rectification report {report.id} was already {report.status.value}")
+        self._require_open(now)
+        report.status = ReportStatus.RETURNED
+        report.reviewed_by = reviewer
+        report.reviewed_at = now
+        report.return_reason = reason
+
+    def mark_unrectified(self, now: datetime) -> bool:
+        """The deadline timer fired. True if this made the notice unrectified (only ever once)."""
+        if self.status is not NoticeStatus.OPEN or not self.deadline.has_passed(now):
+            return False
+        self.status = NoticeStatus.UNRECTIFIED
+        self.level = escalate(self.level)
+        self.unrectified_at = now
+        return True
