@@ -11,6 +11,9 @@ from pydantic import BaseModel
 
 from sanwei_contracts.events import discipline, media, progress, registry, supervision
 
+#: Every sanwei service: the producers of events and the consumers the catalogue names.
+SERVICES: tuple[str, ...] = ("registry", "progress", "supervision", "media", "discipline", "audit")
+
 
 @dataclass(frozen=True)
 class EventSpec:

@@ -1,0 +1,1 @@
+"""Audit adapters: database tables and the repository of recorded events."""

@@ -1,0 +1,43 @@
+"""The audit service's database schema (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
+
+from sanwei_kit.db import KitTables, new_metadata
+
+metadata = new_metadata()
+kit = KitTables(metadata)
+
+# Every recorded event, one row each, in chain order. `seq` is given by the chain (head + 1),
+# so it has no gaps; `envelope` is the exact canonical text that was hashed.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", Integer().with_variant(BigInteger(), "postgresql"), primary_key=True, autoincrement=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("type", String(200), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("case_id", String(200), nullable=False),
+    Column("time", DateTime(timezone=True), nullable=False),
+    Column("causation_id", String(36), nullable=True),
+    Column("actor", String(200), nullable=True),
+    Column("envelope", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False, unique=True),  # a fork of the chain cannot commit
+    Column("hash", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_audit_events_case_time", audit_events.c.case_id, audit_events.c.time, audit_events.c.seq)
+Index("ix_audit_events_type_seq", audit_events.c.type, audit_events.c.seq)
+
+# The chain head: one row (id 1), locked by every append so that concurrent consumers and
+# replicas append one after another. Its hash can be copied elsewhere to anchor the chain.
+chain_head = Table(
+    "audit_chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer().with_variant(BigInteger(), "postgresql"), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,222 @@
+"""A case's timeline across the tracks, and the one-line Chinese summary of each step.
+
+Steps are ordered by event time, then by recording order (seq), so events of several
+services with the same timestamp keep the order in which audit received them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from sanwei_contracts.catalog import UnknownEventType, spec_for_model, spec_for_type
+from sanwei_contracts.events import discipline, media, progress, registry, supervision
+from sanwei_contracts.events.common import SANCTION_LABELS, Sanction
+
+TRACKS = {
+    "registry": "清单",
+    "progress": "进展",
+    "supervision": "督导检查",
+    "media": "媒体监督",
+    "discipline": "纪委问责",
+}
+
+LEVEL_LABELS = {"blue": "蓝色", "yellow": "黄色", "red": "红色"}
+FINDING_LABELS = {"confirmed": "查证属实", "partly_confirmed": "部分属实", "unfounded": "查无实据"}
+MODE_LABELS = {"assign": "分办", "transfer": "转办"}
+ORIGIN_LABELS = {
+    "notice_unrectified": "督办逾期未整改",
+    "exposure_unrectified": "曝光逾期未整改",
+    "citizen_clue": "群众线索",
+    "media": "媒体发现",
+    "ranking": "测评排名连续靠后",
+}
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """One event as audit recorded it."""
+
+    seq: int
+    event_id: str
+    type: str
+    source: str
+    subject: str
+    case_id: str
+    time: datetime
+    causation_id: str | None
+    actor: str | None
+    data: dict[str, Any]
+    hash: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    seq: int
+    time: datetime
+    type: str
+    track: str
+    source: str
+    subject: str
+    actor: str | None
+    event_id: str
+    causation_id: str | None
+    caused_by_seq: int | None
+    case_id: str
+    summary: str
+    confidential: bool
+    data: dict[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True)
+class CaseOverview:
+    case_id: str
+    first_time: datetime
+    last_time: datetime
+    events: int
+    last_type: str
+
+
+def producer_of(source: str, event_type: str) -> str:
+    """`sanwei/registry` → registry; falls back to the type `sanwei.<producer>.…`."""
+    if "/" in source:
+        return source.rsplit("/", 1)[-1]
+    parts = event_type.split(".")
+    return parts[1] if len(parts) > 1 else source
+
+
+def track_of(producer: str) -> str:
+    return TRACKS.get(producer, producer)
+
+
+def is_confidential(event_type: str) -> bool:
+    try:
+        return spec_for_type(event_type).confidential
+    except UnknownEventType:
+        return False
+
+
+def _short(text: object, limit: int = 30) -> str:
+    value = " ".join(str(text or "").split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _label(labels: dict[str, str], value: object) -> str:
+    return labels.get(str(value), str(value))
+
+
+def _sanction(value: object) -> str:
+    try:
+        return SANCTION_LABELS[Sanction(value)]
+    except ValueError:
+        return str(value)
+
+
+def _task_assigned(d: dict[str, Any]) -> str:
+    text = f"任务「{_short(d['title'])}」交办 {d['lead_unit']}"
+    if d.get("co_units"):
+        text += f"（配合：{'、'.join(d['co_units'])}）"
+    if d.get("deadline"):
+        text += f"，限 {d['deadline']} 前完成"
+    return text
+
+
+def _deadline_set(d: dict[str, Any]) -> str:
+    text = f"完成时限定为 {d['deadline']}"
+    if d.get("working_days"):
+        text += f"（自 {d['start']} 起 {d['working_days']} 个工作日）" if d.get("start") else f"（{d['working_days']} 个工作日）"
+    return text
+
+
+def _type(model: type[BaseModel]) -> str:
+    return spec_for_model(model).type
+
+
+_SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
+    _type(registry.TaskAssigned): _task_assigned,
+    _type(registry.TaskDeadlineSet): _deadline_set,
+    _type(registry.TaskOverdue): lambda d: (
+        f"任务「{_short(d['title'])}」逾期未完成（时限 {d['deadline']}），牵头单位 {d['lead_unit']}"
+    ),
+    _type(registry.TaskCompleted): lambda d: f"任务办结（{'逾期完成' if d.get('late') else '按期完成'}）",
+    _type(progress.ReportSubmitted): lambda d: f"{d['unit']} 报送 {d['period']} 进展：{_short(d['text'])}",
+    _type(progress.CompletionClaimed): lambda d: f"{d['unit']} 申请办结销号：{_short(d['text'])}",
+    _type(progress.CompletionAccepted): lambda d: f"{d['accepted_by']} 验收通过 {d['unit']} 的办结申请",
+    _type(progress.CompletionRejected): lambda d: (
+        f"{d['rejected_by']} 退回 {d['unit']} 的办结申请：{_short(d['reason'])}"
+    ),
+    _type(supervision.NoticeIssued): lambda d: f"督办通知书 {d['number']} 发至 {d['unit']}，限 {d['deadline']} 前整改",
+    _type(supervision.RectificationSubmitted): lambda d: f"{d['unit']} 提交整改报告：{_short(d['text'])}",
+    _type(supervision.RectificationReturned): lambda d: f"整改报告被 {d['returned_by']} 退回：{_short(d['reason'])}",
+    _type(supervision.NoticeRectified): lambda d: (
+        f"督办通知书 {d['number']} 整改验收通过（{d['accepted_by']}），本案办结"
+    ),
+    _type(supervision.NoticeUnrectified): lambda d: (
+        f"督办通知书 {d['number']} 逾期未整改（时限 {d['deadline']}），升级为{_label(LEVEL_LABELS, d['level'])}督办"
+    ),
+    _type(media.ExposurePublished): lambda d: f"曝光台曝光：{d['title']}（{d['unit']}），限 {d['deadline']} 前整改",
+    _type(media.ExposureRectified): lambda d: f"整改进行时：{_short(d['note'])}（{d['confirmed_by']} 确认整改到位）",
+    _type(media.ExposureUnrectified): lambda d: f"曝光问题逾期未整改（{d['unit']}，时限 {d['deadline']}）",
+    _type(media.ExposureRepublished): lambda d: f"再次曝光（第{d['round']}次）：{d['title']}（{d['unit']}）",
+    _type(media.ReferralRequested): lambda d: (
+        f"移交纪检监察机关（{_label(ORIGIN_LABELS, d['origin'])}）：{d['unit']}，{_short(d['reason'])}"
+    ),
+    _type(discipline.ClueRegistered): lambda d: f"{d['number']} 登记",
+    _type(discipline.ClueAssigned): lambda d: (
+        f"线索{_label(MODE_LABELS, d['mode'])}至 {d['assignee']}" + (f"，限 {d['due']} 前办结" if d.get("due") else "")
+    ),
+    _type(discipline.ClueDisposed): lambda d: f"线索处置：{_label(FINDING_LABELS, d['finding'])}",
+    _type(discipline.DecisionMade): lambda d: f"作出处理决定：{_sanction(d['sanction'])}（{d['unit']}）",
+    _type(discipline.OutcomePublished): lambda d: f"处理结果公开：{_sanction(d['sanction'])}",
+}
+
+
+def has_summary(event_type: str) -> bool:
+    return event_type in _SUMMARIES
+
+
+def summarize(event_type: str, data: dict[str, Any]) -> str:
+    """One line of Chinese saying what happened. Never names a person (decisions are confidential)."""
+    build = _SUMMARIES.get(event_type)
+    if build is not None:
+        try:
+            return build(data)
+        except (KeyError, TypeError):
+            pass  # data from a contract version this audit does not know: fall back below
+    try:
+        return spec_for_type(event_type).summary
+    except UnknownEventType:
+        return event_type
+
+
+def step_of(event: RecordedEvent, caused_by_seq: int | None = None) -> TimelineStep:
+    return TimelineStep(
+        seq=event.seq,
+        time=event.time,
+        type=event.type,
+        track=track_of(producer_of(event.source, event.type)),
+        source=event.source,
+        subject=event.subject,
+        actor=event.actor,
+        event_id=event.event_id,
+        causation_id=event.causation_id,
+        caused_by_seq=caused_by_seq,
+        case_id=event.case_id,
+        summary=summarize(event.type, event.data),
+        confidential=is_confidential(event.type),
+        data=event.data,
+        hash=event.hash,
+    )
+
+
+def timeline(events: Iterable[RecordedEvent]) -> list[TimelineStep]:
+    """Every step of one case in order (event time, then recording order), causes resolved to seqs."""
+    ordered = sorted(events, key=lambda e: (e.time, e.seq))
+    seq_of = {e.event_id: e.seq for e in ordered}
+    return [step_of(e, seq_of.get(e.causation_id) if e.causation_id else None) for e in ordered]

@@ -1,0 +1,16 @@
+"""Which events the audit service records: every type of the catalogue, one subscription each."""
+
+from __future__ import annotations
+
+from sanwei_audit.service import AuditService
+from sanwei_contracts.catalog import consumed_by
+from sanwei_kit.messaging import Subscription
+from sanwei_kit.timers import TimerHandler
+
+
+def subscriptions(service: AuditService) -> list[Subscription]:
+    return [Subscription(spec.model, service.record) for spec in consumed_by("audit")]
+
+
+def timer_handlers(service: AuditService) -> dict[str, TimerHandler]:
+    return {}
