@@ -16,7 +16,8 @@ from sanwei.stack import SERVICES, Stack
 
 app = typer.Typer(help="sanwei: 三位一体 督导检查 → 媒体监督 → 纪委问责, as event-driven services.",
                   no_args_is_help=True)
-console = Console()
+# Wide enough for a timeline row when the output is a file or a pipe, not a terminal.
+console = Console(width=None if Console().is_terminal else 160)
 
 
 @app.command()

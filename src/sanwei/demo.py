@@ -35,6 +35,7 @@ CHINA = ZoneInfo("Asia/Shanghai")
 DEMO_START = datetime(2026, 9, 24, 9, 0, tzinfo=CHINA)  # Thursday before the Mid-Autumn holiday
 DEMO_SPEED = 86400.0  # one calendar day per real second
 WAIT_SECONDS = 180.0
+CLOCK_HOLD_SECONDS = 12.0  # about what six services need to boot on two cores
 
 T = TypeVar("T")
 
@@ -91,7 +92,13 @@ class Demo:
         self.console.print(f"[dim]{self.now()}[/dim]  {text}")
 
     # --- the story ----------------------------------------------------------------------
+    def wait_for_clock_to_start(self) -> None:
+        """An accelerated stack holds its clock while services boot; begin when it runs."""
+        first = self.call("GET", "registry", "/clock")["now"]
+        self.wait_for("the simulated clock to start", lambda: self.call("GET", "registry", "/clock")["now"] != first)
+
     def run(self, sheet: Path) -> list[Case]:
+        self.wait_for_clock_to_start()
         tasks = self.import_sheet(sheet)
         cases = [
             Case("completed in time", tasks[0], "sanwei.registry.task.v1.completed"),
@@ -204,11 +211,14 @@ class Demo:
 
     def print_timeline(self, case: Case) -> None:
         steps = self.timeline(case)
-        table = Table(title=f"case {case.id} — {case.kind}\n{case.task['title'][:60]}", title_justify="left")
-        table.add_column("simulated time (CST)", no_wrap=True)
-        table.add_column("track")
-        table.add_column("event")
-        table.add_column("what happened")
+        self.console.print()
+        self.console.rule(f"[bold]case {case.id}[/bold] — {case.kind}", align="left")
+        self.console.print(f"[dim]{case.task['title']}[/dim]", soft_wrap=True)
+        table = Table(box=None, show_header=True, pad_edge=False)
+        table.add_column("time (CST)", no_wrap=True)
+        table.add_column("track", no_wrap=True)
+        table.add_column("event", no_wrap=True)
+        table.add_column("what happened", overflow="fold")
         for step in steps:
             when = datetime.fromisoformat(step["time"]).astimezone(CHINA).strftime("%m-%d %H:%M")
             table.add_row(when, step.get("track", ""), step["type"].removeprefix("sanwei."), step.get("summary", ""))
@@ -223,6 +233,7 @@ def accelerated_stack(data_dir: Path) -> Stack:
         ports={name: free_port() for name in SERVICES},
         clock_speed=DEMO_SPEED,
         clock_origin_sim=DEMO_START,
+        clock_hold_seconds=CLOCK_HOLD_SECONDS,
     )
 
 

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -71,6 +71,7 @@ class Stack:
     clock_speed: float = 1.0
     clock_origin_sim: datetime | None = None
     clock_origin_real: datetime | None = None
+    clock_hold_seconds: float = 0.0
     env: Mapping[str, str] = field(default_factory=dict)
     log_to_files: bool = True
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -143,8 +144,9 @@ class Stack:
     def start(self, services: list[str] | None = None, *, timeout: float = 60) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.clock_origin_sim is not None and self.clock_origin_real is None:
-            # One origin for every process, so all services read the same simulated time.
-            self.clock_origin_real = datetime.now().astimezone()
+            # One origin for every process, so all services read the same simulated time; held a
+            # little in the future so the story starts once the services are up, not while they boot.
+            self.clock_origin_real = datetime.now().astimezone() + timedelta(seconds=self.clock_hold_seconds)
         if "nats" not in self.processes:
             self.start_nats()
         for name in services or list(self.ports):

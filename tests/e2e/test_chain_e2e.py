@@ -56,6 +56,7 @@ def tasks(demo: Demo) -> list[dict[str, Any]]:
             {"seq": "7", "title": "加快山东新金融产业园二期规划建设。", "lead_unit": "区房屋征收服务中心", "working_days": 1},
         ],
     }
+    demo.wait_for_clock_to_start()
     created = demo.call("POST", "registry", "/task-lists", json=body)["tasks"]
     whole_chain, after_notice, in_time, after_exposure = created
     demo.complete_in_time(in_time)

@@ -2,7 +2,9 @@
 
 `AcceleratedClock` lets the demo and the end-to-end tests run weeks of working days in
 seconds: every process computes the same simulated time from a shared origin and speed,
-so independent services agree on "now" without talking to each other.
+so independent services agree on "now" without talking to each other. Before its real
+origin the clock stands still at its simulated origin, so a stack can be started with
+the origin a little in the future and every service begins the story at the same instant.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class AcceleratedClock:
         return self._speed
 
     def now(self) -> datetime:
-        elapsed = (_time.time() - self._origin_real) * self._speed
+        elapsed = max(0.0, _time.time() - self._origin_real) * self._speed
         return self._origin_sim + timedelta(seconds=elapsed)
 
 

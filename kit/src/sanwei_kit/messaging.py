@@ -117,13 +117,15 @@ class ReliableConsumer:
         self.handled_total = 0
         self.dead_lettered_total = 0
 
-    def register(self, broker: NatsBroker, *, ack_wait: float, batch_size: int = 32) -> None:
+    def register(self, broker: NatsBroker, *, ack_wait: float) -> None:
         stream = stream_for_subject(self.spec.subject)
         subscriber = broker.subscriber(
             self.spec.subject,
             stream=JStream(name=stream.name, declare=False),
             durable=self.name,
-            pull_sub=PullSub(batch_size=batch_size, timeout=1.0),
+            # One message per pull: nats-py's fetch of N waits for all N or the timeout, which
+            # would delay a lone event by up to the timeout. A long poll of one returns at once.
+            pull_sub=PullSub(batch_size=1, timeout=5.0),
             ack_policy=AckPolicy.MANUAL,
             config=ConsumerConfig(
                 ack_wait=ack_wait,
