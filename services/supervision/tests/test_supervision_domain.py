@@ -141,7 +141,7 @@ def test_accepting_a_report_rectifies_the_notice_and_the_deadline_no_longer_fire
     notice.accept(report, by="市创城指挥部", now=EVE_OF_NATIONAL_DAY + timedelta(days=1))
     assert notice.status is NoticeStatus.RECTIFIED and report.status is ReportStatus.ACCEPTED
     assert notice.rectified_report_id == report.id
-    assert notice.mark_unrectified(datetime(2026, 10, 20, tzinfo=CHINA_TZ)) is False
+    assert notice.mark_unrectified(datetime(2026, 10, 20, tzinfo=CHINA_TZ), pending=[]) is False
     assert notice.level is NoticeLevel.YELLOW
     with pytest.raises(Conflict, match="rectified"):
         _submit(notice, reports=[report])
@@ -170,19 +170,36 @@ def test_a_returned_report_leaves_the_deadline_running_and_the_unit_may_answer_a
 
 def test_the_deadline_makes_an_open_notice_unrectified_once_and_red():
     notice = _notice()
-    assert notice.mark_unrectified(datetime(2026, 10, 13, 23, 59, tzinfo=CHINA_TZ)) is False
-    assert notice.mark_unrectified(datetime(2026, 10, 14, 0, 0, tzinfo=CHINA_TZ)) is True
+    assert notice.mark_unrectified(datetime(2026, 10, 13, 23, 59, tzinfo=CHINA_TZ), pending=[]) is False
+    assert notice.mark_unrectified(datetime(2026, 10, 14, 0, 0, tzinfo=CHINA_TZ), pending=[]) is True
     assert notice.status is NoticeStatus.UNRECTIFIED and notice.level is NoticeLevel.RED
-    assert notice.mark_unrectified(datetime(2026, 10, 15, tzinfo=CHINA_TZ)) is False
+    assert notice.mark_unrectified(datetime(2026, 10, 15, tzinfo=CHINA_TZ), pending=[]) is False
     assert notice.level is NoticeLevel.RED
 
 
-def test_after_the_deadline_no_report_is_taken_or_accepted():
+def test_after_the_deadline_no_new_report_is_taken():
+    notice = _notice()
+    after = datetime(2026, 10, 14, 0, 0, 1, tzinfo=CHINA_TZ)
+    with pytest.raises(Conflict, match="has passed"):
+        _submit(notice, now=after, text="迟交的报告")
+    assert notice.mark_unrectified(after, pending=[]) is True
+
+
+def test_a_report_sent_in_time_holds_the_notice_until_the_review():
     notice = _notice()
     report, _ = _submit(notice)
     after = datetime(2026, 10, 14, 0, 0, 1, tzinfo=CHINA_TZ)
-    with pytest.raises(Conflict, match="has passed"):
-        notice.accept(report, by="市创城指挥部", now=after)
-    with pytest.raises(Conflict, match="has passed"):
-        _submit(notice, now=after, text="迟交的报告")
-    assert report.status is ReportStatus.PENDING
+    # The unit answered in time; the 指挥部 had not reviewed it when the deadline passed.
+    assert notice.mark_unrectified(after, pending=[report]) is False
+    assert notice.status is NoticeStatus.OPEN
+    notice.accept(report, by="市创城指挥部", now=after)
+    assert notice.status is NoticeStatus.RECTIFIED
+
+
+def test_a_report_sent_in_time_and_returned_after_the_deadline_makes_the_notice_unrectified():
+    notice = _notice()
+    report, _ = _submit(notice)
+    after = datetime(2026, 10, 15, 9, 0, tzinfo=CHINA_TZ)
+    assert notice.mark_unrectified(after, pending=[report]) is False
+    assert notice.return_report(report, by="市创城指挥部", reason="整改不到位", now=after) is True
+    assert notice.status is NoticeStatus.UNRECTIFIED and notice.level is NoticeLevel.RED

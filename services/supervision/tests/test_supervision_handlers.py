@@ -205,3 +205,29 @@ async def test_notices_filter_by_unit_and_status(app, clock):
         assert await h.fire_timers() == 2
         assert len((await h.client.get("/notices", params={"status": "unrectified"})).json()) == 2
         assert (await h.client.get("/notices", params={"status": "open"})).json() == []
+
+
+async def test_a_report_sent_in_time_is_reviewed_after_the_deadline_without_escalation(app, clock):
+    async with service_harness(app) as h:
+        notice = await _notice_for(h, clock)
+        report_id = (await _report(h, notice)).json()["id"]
+        clock.set(datetime(2026, 10, 14, 0, 0, 1, tzinfo=CHINA_TZ))
+        assert await h.fire_timers() == 1  # the timer fires but the waiting report holds the notice
+        assert await h.emitted(UNRECTIFIED) == []
+        accepted = await h.client.post(f"/notices/{notice['id']}/rectification-reports/{report_id}/accept",
+                                       json={"accepted_by": HQ})
+        assert accepted.status_code == 200
+        assert len(await h.emitted("sanwei.supervision.notice.v1.rectified")) == 1
+
+
+async def test_a_report_returned_after_the_deadline_makes_the_notice_unrectified_at_once(app, clock):
+    async with service_harness(app) as h:
+        notice = await _notice_for(h, clock)
+        report_id = (await _report(h, notice)).json()["id"]
+        clock.set(datetime(2026, 10, 14, 10, 0, tzinfo=CHINA_TZ))
+        await h.fire_timers()
+        returned = await h.client.post(f"/notices/{notice['id']}/rectification-reports/{report_id}/return",
+                                       json={"returned_by": HQ, "reason": "整改不到位"})
+        assert returned.status_code == 200
+        unrectified = await h.emitted(UNRECTIFIED)
+        assert len(unrectified) == 1 and unrectified[0]["data"]["level"] == "red"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import structlog
@@ -225,7 +226,7 @@ class SupervisionService:
             notice = await repo.get(notice_id)
             report = await repo.get_report(notice_id, report_id)
             now = self.rt.clock.now()
-            notice.return_report(report, by=returned_by, reason=reason, now=now)
+            now_unrectified = notice.return_report(report, by=returned_by, reason=reason, now=now)
             await repo.save_report(report)
             assert report.reviewed_by is not None and report.return_reason is not None
             await self.rt.events.emit(
@@ -236,6 +237,8 @@ class SupervisionService:
                 case_id=notice.case_id,
                 actor=report.reviewed_by,
             )
+            if now_unrectified:
+                await self._record_unrectified(conn, repo, notice, now)
         self.rt.committed()
         return report
 
@@ -244,8 +247,12 @@ class SupervisionService:
         repo = NoticeRepository(conn)
         notice = await repo.get(timer.key)
         now = self.rt.clock.now()
-        if not notice.mark_unrectified(now):
-            return
+        if notice.mark_unrectified(now, pending=await repo.reports_of(notice.id)):
+            await self._record_unrectified(conn, repo, notice, now)
+
+    async def _record_unrectified(
+        self, conn: AsyncConnection, repo: NoticeRepository, notice: Notice, now: datetime
+    ) -> None:
         await repo.save(notice)
         await self.rt.events.emit(
             conn,

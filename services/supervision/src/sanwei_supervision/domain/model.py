@@ -208,12 +208,26 @@ class Notice:
         )
 
     def _require_open(self, now: datetime) -> None:
-        if self.status is NoticeStatus.RECTIFIED:
-            raise Conflict(f"notice {self.number} is already rectified")
-        if self.status is NoticeStatus.UNRECTIFIED or self.deadline.has_passed(now):
+        """New reports are taken only while the notice is open and its 整改时限 runs."""
+        self._require_not_closed()
+        if self.deadline.has_passed(now):
             raise Conflict(
                 f"the 整改时限 of notice {self.number} ({self.deadline.day}) has passed; it is not rectified"
             )
+
+    def _require_not_closed(self) -> None:
+        if self.status is NoticeStatus.RECTIFIED:
+            raise Conflict(f"notice {self.number} is already rectified")
+        if self.status is NoticeStatus.UNRECTIFIED:
+            raise Conflict(f"the 整改时限 of notice {self.number} ({self.deadline.day}) has passed; it is not rectified")
+
+    def _require_reviewable(self, report: RectificationReport) -> None:
+        """A report sent in time may be reviewed after the deadline: the unit did its part on time."""
+        if report.status is not ReportStatus.PENDING:
+            raise Conflict(f"rectification report {report.id} was already {report.status.value}")
+        self._require_not_closed()
+        if self.deadline.has_passed(report.submitted_at):
+            raise Conflict(f"rectification report {report.id} came after the 整改时限 ({self.deadline.day})")
 
     def _reviewer(self, by: str) -> str:
         reviewer = normalize_unit(by)
@@ -261,9 +275,7 @@ class Notice:
     def accept(self, report: RectificationReport, *, by: str, now: datetime) -> None:
         """The 指挥部 accepts the report: the notice is rectified and the case closes."""
         reviewer = self._reviewer(by)
-        if report.status is not ReportStatus.PENDING:
-            raise Conflict(f"rectification report {report.id} was already {report.status.value}")
-        self._require_open(now)
+        self._require_reviewable(report)
         report.status = ReportStatus.ACCEPTED
         report.reviewed_by = reviewer
         report.reviewed_at = now
@@ -272,23 +284,31 @@ class Notice:
         self.rectified_report_id = report.id
         self.rectified_by = reviewer
 
-    def return_report(self, report: RectificationReport, *, by: str, reason: str, now: datetime) -> None:
-        """The 指挥部 sends the report back; the deadline keeps running."""
+    def return_report(self, report: RectificationReport, *, by: str, reason: str, now: datetime) -> bool:
+        """The 指挥部 sends the report back; the deadline keeps running.
+
+        Returned after the deadline, the notice is unrectified at once: True when that happens.
+        """
         reviewer = self._reviewer(by)
         reason = normalize_text(reason)
         if not reason:
             raise Invalid("a returned report needs a reason the unit can act on", field="reason")
-        if report.status is not ReportStatus.PENDING:
-            raise Conflict(f"rectification report {report.id} was already {report.status.value}")
-        self._require_open(now)
+        self._require_reviewable(report)
         report.status = ReportStatus.RETURNED
         report.reviewed_by = reviewer
         report.reviewed_at = now
         report.return_reason = reason
+        return self.mark_unrectified(now, pending=[])
 
-    def mark_unrectified(self, now: datetime) -> bool:
-        """The deadline timer fired. True if this made the notice unrectified (only ever once)."""
+    def mark_unrectified(self, now: datetime, *, pending: list[RectificationReport]) -> bool:
+        """The deadline passed. True if this made the notice unrectified (only ever once).
+
+        A report sent in time and still waiting for review holds the notice open: the
+        指挥部 decides on it, and only a return then makes the notice unrectified.
+        """
         if self.status is not NoticeStatus.OPEN or not self.deadline.has_passed(now):
+            return False
+        if any(r.status is ReportStatus.PENDING and not self.deadline.has_passed(r.submitted_at) for r in pending):
             return False
         self.status = NoticeStatus.UNRECTIFIED
         self.level = escalate(self.level)
