@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from sanwei_kit.errors import Invalid
 from sanwei_registry.adapters.spreadsheet import rows_from_file
 from sanwei_registry.domain.sheet import read_sheet
 from sanwei_registry.domain.units import split_units
-from sanwei_kit.errors import Invalid
 
 pytestmark = pytest.mark.unit
 
