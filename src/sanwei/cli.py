@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
 from datetime import datetime
@@ -59,9 +60,10 @@ def up(
     except KeyboardInterrupt:
         pass
     finally:
-        console.print("stopping …")
+        # Stop first: the terminal or a pipe we print to may already be gone after Ctrl-C.
         stack.stop()
-        console.print("stopped.")
+        with contextlib.suppress(OSError):
+            console.print("stopped.")
 
 
 @app.command()
