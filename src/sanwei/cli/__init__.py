@@ -1,4 +1,8 @@
-"""The `sanwei` command: run the local stack, run the demo."""
+"""The `sanwei` command for operators: the local stack, the demo, and the operator verbs.
+
+Each group of verbs lives in its own module of this package and registers itself on
+`app` in `register_commands`; every verb that prints data takes `--json` for scripts.
+"""
 
 from __future__ import annotations
 
@@ -80,5 +84,13 @@ def demo(
     raise typer.Exit(run_demo(console, attach=attach, sheet=sheet))
 
 
+def register_commands() -> None:
+    """Attach the verb groups defined in the sibling modules."""
+    from sanwei.cli import operations
+
+    operations.register(app)
+
+
 def main() -> None:
+    register_commands()
     app()
