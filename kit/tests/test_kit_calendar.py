@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar, due_instant, local_date
+from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar, WorkingDayDeadline, due_instant, local_date
+from sanwei_kit.errors import Invalid
 
 pytestmark = pytest.mark.unit
 
@@ -73,3 +74,29 @@ def test_due_instant_is_midnight_after_the_last_day_in_china() -> None:
     assert due == datetime(2026, 10, 9, 0, 0, tzinfo=CHINA_TZ)
     assert due.utcoffset().total_seconds() == 8 * 3600
     assert local_date(datetime(2026, 10, 8, 16, 30, tzinfo=CHINA_TZ)) == date(2026, 10, 8)
+
+
+def test_a_deadline_counted_in_working_days_keeps_how_it_was_counted() -> None:
+    deadline = WorkingDayDeadline.after_working_days(calendar, date(2026, 9, 28), 5)
+    assert deadline == WorkingDayDeadline(day=date(2026, 10, 10), due_at=datetime(2026, 10, 11, 0, 0, tzinfo=CHINA_TZ),
+                                          working_days=5, start=date(2026, 9, 28))
+    assert deadline.is_counted
+    assert deadline.explain(calendar) == calendar.explain(date(2026, 9, 28), 5)
+
+
+def test_a_deadline_on_a_date_passes_at_midnight_after_it_and_has_nothing_to_explain() -> None:
+    deadline = WorkingDayDeadline.on(date(2026, 10, 8))
+    assert deadline.due_at == due_instant(date(2026, 10, 8))
+    assert not deadline.is_counted
+    assert not deadline.has_passed(datetime(2026, 10, 8, 23, 59, tzinfo=CHINA_TZ))
+    assert deadline.has_passed(datetime(2026, 10, 9, 0, 0, tzinfo=CHINA_TZ))
+    with pytest.raises(ValueError):
+        deadline.explain(calendar)
+
+
+@pytest.mark.parametrize("field", ["working_days", "due_working_days"])
+def test_a_deadline_is_at_least_one_working_day_and_the_refusal_names_the_field(field: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        WorkingDayDeadline.after_working_days(calendar, date(2026, 9, 30), 0, field=field)
+    assert refused.value.field == field
+    assert refused.value.reason == f"{field} must be at least 1"

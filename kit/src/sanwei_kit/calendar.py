@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from sanwei_kit.errors import Invalid
+
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -100,6 +102,54 @@ class WorkingCalendar:
             makeup_days=makeup,
             provisional_years=sorted(provisional),
         )
+
+
+@dataclass(frozen=True)
+class WorkingDayDeadline:
+    """A deadline in whole days (完成时限, 整改时限, 办理时限): its last day and the instant it passes.
+
+    Every service that sets a deadline keeps the same four facts, so one type serves them
+    all. Counted as N working days after `start`, it keeps `working_days` and `start`: the
+    deadline stays as it was fixed, yet can be explained (and a later calendar correction
+    shown) at any time. Set as a plain date (`on`), there is nothing to count or explain.
+    """
+
+    day: date
+    due_at: datetime
+    working_days: int | None = None
+    start: date | None = None
+
+    @classmethod
+    def on(cls, day: date) -> WorkingDayDeadline:
+        """A deadline given as its last day."""
+        return cls(day=day, due_at=due_instant(day))
+
+    @classmethod
+    def after_working_days(
+        cls, calendar: WorkingCalendar, start: date, working_days: int, *, field: str = "working_days"
+    ) -> WorkingDayDeadline:
+        """N working days counted from the day after `start`.
+
+        `field` names the request field the count came from, so a refusal points at it.
+        """
+        if working_days < 1:
+            raise Invalid(f"{field} must be at least 1", field=field)
+        explanation = calendar.explain(start, working_days)
+        return cls(day=explanation.deadline, due_at=explanation.due_at, working_days=working_days, start=start)
+
+    @property
+    def is_counted(self) -> bool:
+        """True when the deadline was counted in working days (and so can be explained)."""
+        return self.working_days is not None and self.start is not None
+
+    def explain(self, calendar: WorkingCalendar) -> DeadlineExplanation:
+        """How the days were counted, on `calendar` as it stands now."""
+        if self.working_days is None or self.start is None:
+            raise ValueError(f"the deadline {self.day} was set as a date; no working days were counted")
+        return calendar.explain(self.start, self.working_days)
+
+    def has_passed(self, now: datetime) -> bool:
+        return now >= self.due_at
 
 
 def due_instant(deadline: date) -> datetime:

@@ -7,25 +7,34 @@ incoming event was handled commit in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
     DateTime,
+    Dialect,
     Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    TypeDecorator,
     event,
+    func,
+    select,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -34,6 +43,33 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An instant column: `DateTime(timezone=True)` that stores UTC and reads back aware UTC.
+
+    SQLite keeps no UTC offset: it would store 10:00+08:00 as "10:00" and hand back a
+    naive 10:00, eight hours off once read as UTC. PostgreSQL's timestamptz keeps the
+    instant. With this type both databases behave alike, so repositories pass domain
+    datetimes straight through. A naive datetime is taken to be UTC, the convention of
+    everything stored. Migrations see the plain `DateTime(timezone=True)` it stores as.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return _as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return _as_utc(value)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    """The same instant in UTC; a naive value is taken to be UTC already."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class KitTables:
@@ -47,8 +83,8 @@ class KitTables:
             Column("event_id", String(36), nullable=False, unique=True),
             Column("subject", String(200), nullable=False),
             Column("payload", Text, nullable=False),
-            Column("created_at", DateTime(timezone=True), nullable=False),
-            Column("published_at", DateTime(timezone=True), nullable=True),
+            Column("created_at", UtcDateTime(), nullable=False),
+            Column("published_at", UtcDateTime(), nullable=True),
         )
         Index("ix_outbox_unpublished", self.outbox.c.seq, sqlite_where=self.outbox.c.published_at.is_(None),
               postgresql_where=self.outbox.c.published_at.is_(None))
@@ -57,7 +93,7 @@ class KitTables:
             metadata,
             Column("event_id", String(36), primary_key=True),
             Column("consumer", String(200), primary_key=True),
-            Column("handled_at", DateTime(timezone=True), nullable=False),
+            Column("handled_at", UtcDateTime(), nullable=False),
         )
         self.timers = Table(
             "timers",
@@ -65,11 +101,11 @@ class KitTables:
             Column("id", Integer().with_variant(BigInteger(), "postgresql"), primary_key=True, autoincrement=True),
             Column("kind", String(100), nullable=False),
             Column("key", String(200), nullable=False),
-            Column("due_at", DateTime(timezone=True), nullable=False),
+            Column("due_at", UtcDateTime(), nullable=False),
             Column("payload", JSON, nullable=False, default=dict),
-            Column("created_at", DateTime(timezone=True), nullable=False),
-            Column("fired_at", DateTime(timezone=True), nullable=True),
-            Column("cancelled_at", DateTime(timezone=True), nullable=True),
+            Column("created_at", UtcDateTime(), nullable=False),
+            Column("fired_at", UtcDateTime(), nullable=True),
+            Column("cancelled_at", UtcDateTime(), nullable=True),
         )
         # Only pending timers are indexed, so finding due ones costs what is due, not what is stored.
         pending = self.timers.c.fired_at.is_(None) & self.timers.c.cancelled_at.is_(None)
@@ -86,13 +122,41 @@ class KitTables:
             Column("headers", JSON, nullable=False, default=dict),
             Column("reason", Text, nullable=False),
             Column("deliveries", Integer, nullable=False),
-            Column("failed_at", DateTime(timezone=True), nullable=False),
-            Column("replayed_at", DateTime(timezone=True), nullable=True),
+            Column("failed_at", UtcDateTime(), nullable=False),
+            Column("replayed_at", UtcDateTime(), nullable=True),
         )
 
 
 def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+async def once_more_on_race(attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run a use case; if a concurrent writer won a unique constraint, run it again.
+
+    The second run sees the winner's row, so the domain gives its ordinary answer
+    (the existing record, or a 409) instead of a database error.
+    """
+    try:
+        return await attempt()
+    except IntegrityError:
+        return await attempt()
+
+
+async def append_new_rows(
+    conn: AsyncConnection, table: Table, owner: Column[Any], owner_id: str, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Store an append-only list of an owner (a case's history lines): the rows not stored yet.
+
+    Each row is stored with its owner's id and its `position` in the list. Lines are only
+    ever appended, so the number already stored says which rows are new.
+    """
+    stored = (
+        await conn.execute(select(func.count()).select_from(table).where(owner == owner_id))
+    ).scalar_one()
+    new = [{owner.name: owner_id, "position": i, **row} for i, row in enumerate(rows) if i >= stored]
+    if new:
+        await conn.execute(table.insert(), new)
 
 
 class Database:

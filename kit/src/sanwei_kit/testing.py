@@ -8,19 +8,23 @@ are tested on a real nats-server.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from faststream.nats import TestNatsBroker
-from sqlalchemy import select
+from sqlalchemy import MetaData, select
 
 from sanwei_contracts import Envelope
 from sanwei_contracts.streams import stream_for_subject
+from sanwei_kit.clock import Clock
+from sanwei_kit.db import KitTables
 from sanwei_kit.runtime import Runtime
+from sanwei_kit.settings import ServiceSettings
 
 
 @dataclass
@@ -55,6 +59,25 @@ class Harness:
         table = self.runtime.tables.dead_letters
         async with self.runtime.db.connect() as conn:
             return [dict(r) for r in (await conn.execute(select(table))).mappings().all()]
+
+
+def build_test_app(
+    create_app: Callable[..., FastAPI],
+    settings_cls: type[ServiceSettings],
+    metadata: MetaData,
+    kit_tables: KitTables,
+    tmp_path: Path,
+    clock: Clock,
+    **settings: Any,
+) -> FastAPI:
+    """A service's app as its tests want it: a fresh SQLite file in `tmp_path`, the test's clock.
+
+    `settings` override the service's own (e.g. a smaller batch size); the database is
+    named after the service. Start it with `service_harness`.
+    """
+    service_name = settings_cls.model_fields["service_name"].default
+    config = settings_cls(database_url=f"sqlite+aiosqlite:///{tmp_path}/{service_name}.db", **settings)
+    return create_app(config, runtime=Runtime(config, metadata, kit_tables, clock=clock))
 
 
 @asynccontextmanager

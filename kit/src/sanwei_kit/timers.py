@@ -41,11 +41,6 @@ class DueTimer:
 TimerHandler = Callable[[AsyncConnection, DueTimer], Awaitable[None]]
 
 
-def _aware(instant: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every instant we store is UTC.
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-
-
 async def schedule(
     conn: AsyncConnection,
     tables: KitTables,
@@ -61,7 +56,7 @@ async def schedule(
         tables.timers.insert().values(
             kind=kind,
             key=key,
-            due_at=due_at.astimezone(UTC),
+            due_at=due_at,
             payload=payload or {},
             created_at=datetime.now(UTC),
         )
@@ -125,7 +120,7 @@ class TimerLoop:
         """Fire every timer due now (up to a batch); returns how many fired."""
         now = self._clock.now()
         t = self._tables.timers
-        pending_due = and_(t.c.fired_at.is_(None), t.c.cancelled_at.is_(None), t.c.due_at <= now.astimezone(UTC))
+        pending_due = and_(t.c.fired_at.is_(None), t.c.cancelled_at.is_(None), t.c.due_at <= now)
         async with self._db.connect() as conn:
             ids = (
                 await conn.execute(select(t.c.id).where(pending_due).order_by(t.c.due_at).limit(self._batch_size))
@@ -145,7 +140,7 @@ class TimerLoop:
             row = (await conn.execute(query)).mappings().first()
             if row is None:  # fired or cancelled meanwhile, or claimed by another replica
                 return False
-            timer = DueTimer(row["id"], row["kind"], row["key"], _aware(row["due_at"]), dict(row["payload"] or {}))
+            timer = DueTimer(row["id"], row["kind"], row["key"], row["due_at"], dict(row["payload"] or {}))
             handler = self._handlers.get(timer.kind)
             if handler is None:
                 log.error("timers.no_handler", kind=timer.kind, key=timer.key)

@@ -22,8 +22,7 @@ from sanwei_contracts.events.supervision import NoticeIssued, NoticeUnrectified
 from sanwei_contracts.examples import example_envelope
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.runtime import Runtime
-from sanwei_kit.testing import service_harness
+from sanwei_kit.testing import build_test_app, service_harness
 
 pytestmark = pytest.mark.handler
 
@@ -38,8 +37,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app(tmp_path, clock):
-    settings = AuditSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/audit.db", verify_batch_size=2)
-    return create_app(settings, runtime=Runtime(settings, metadata, kit, clock=clock))
+    return build_test_app(create_app, AuditSettings, metadata, kit, tmp_path, clock, verify_batch_size=2)
 
 
 def _case_events() -> list:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -11,15 +11,13 @@ from sanwei_discipline.domain.model import (
     AssignMode,
     Clue,
     ClueState,
-    Deadline,
     Finding,
     Source,
     StepKind,
     clue_number,
-    numbering_year,
 )
 from sanwei_discipline.domain.redaction import names_disclosed
-from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar
+from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar, WorkingDayDeadline
 from sanwei_kit.errors import Conflict, Invalid
 
 pytestmark = pytest.mark.unit
@@ -38,8 +36,8 @@ def _clue(seq: int = 1) -> Clue:
                          source=_source(), now=NOW)
 
 
-def _due() -> Deadline:
-    return Deadline.after_working_days(CALENDAR, NOW.date(), 15)
+def _due() -> WorkingDayDeadline:
+    return WorkingDayDeadline.after_working_days(CALENDAR, NOW.date(), 15, field="due_working_days")
 
 
 def _disposed(finding: Finding = Finding.CONFIRMED) -> Clue:
@@ -56,20 +54,14 @@ def test_clue_numbers_are_per_year():
         clue_number(2026, 0)
 
 
-def test_numbering_year_is_the_year_in_china():
-    # 2026-12-31 16:30 UTC is already 2027-01-01 00:30 in Jinan.
-    assert numbering_year(datetime(2026, 12, 31, 16, 30, tzinfo=UTC)) == 2027
-    assert numbering_year(datetime(2026, 12, 31, 15, 30, tzinfo=UTC)) == 2026
-
-
 def test_due_date_skips_national_day_and_counts_the_makeup_saturday():
-    one = Deadline.after_working_days(CALENDAR, date(2026, 9, 30), 1)
+    one = WorkingDayDeadline.after_working_days(CALENDAR, date(2026, 9, 30), 1, field="due_working_days")
     assert one.day == date(2026, 10, 8)
     due = _due()
     assert due.day == date(2026, 10, 27)
     assert date(2026, 10, 10) in due.explain(CALENDAR).makeup_days
     with pytest.raises(Invalid):
-        Deadline.after_working_days(CALENDAR, date(2026, 9, 30), 0)
+        WorkingDayDeadline.after_working_days(CALENDAR, date(2026, 9, 30), 0, field="due_working_days")
 
 
 def test_the_full_path_in_order():

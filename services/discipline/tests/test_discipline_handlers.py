@@ -15,8 +15,7 @@ from sanwei_discipline.app import create_app
 from sanwei_discipline.settings import DisciplineSettings
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.runtime import Runtime
-from sanwei_kit.testing import service_harness
+from sanwei_kit.testing import build_test_app, service_harness
 
 pytestmark = pytest.mark.handler
 
@@ -36,8 +35,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app(tmp_path, clock):
-    settings = DisciplineSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/discipline.db")
-    return create_app(settings, runtime=Runtime(settings, metadata, kit, clock=clock))
+    return build_test_app(create_app, DisciplineSettings, metadata, kit, tmp_path, clock)
 
 
 def _referral(clock: FakeClock, case_id: str, referral_id: str | None = None, exposure_id: str = "e1"):

@@ -7,10 +7,9 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from sanwei_contracts.events.common import Sanction
-from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar
+from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar, WorkingDayDeadline
 from sanwei_kit.errors import Conflict, Invalid
 from sanwei_media.domain.model import (
-    Deadline,
     EntryKind,
     Exposure,
     ExposureStatus,
@@ -30,12 +29,12 @@ def _exposure(now: datetime = MONDAY, working_days: int = 5, exposure_id: str = 
     return Exposure.publish(
         id=exposure_id, case_id="case-1", unit="历下区城管局", title="经十路占道经营", problem="占道经营屡禁不止",
         origin=Origin.MEDIA, origin_ref=None, now=now,
-        deadline=Deadline.after_working_days(CALENDAR, now.date(), working_days),
+        deadline=WorkingDayDeadline.after_working_days(CALENDAR, now.date(), working_days),
     )
 
 
 def test_deadline_skips_national_day_and_counts_the_makeup_saturday():
-    deadline = Deadline.after_working_days(CALENDAR, date(2026, 9, 28), 5)
+    deadline = WorkingDayDeadline.after_working_days(CALENDAR, date(2026, 9, 28), 5)
     # 29, 30 Sep; 1-7 Oct is the holiday; 8, 9 Oct; Sat 10 Oct is a 调休 working day.
     assert deadline.day == date(2026, 10, 10)
     assert deadline.due_at == datetime(2026, 10, 11, 0, 0, tzinfo=CHINA_TZ)
@@ -46,14 +45,14 @@ def test_deadline_skips_national_day_and_counts_the_makeup_saturday():
 
 def test_deadline_needs_at_least_one_working_day():
     with pytest.raises(Invalid):
-        Deadline.after_working_days(CALENDAR, date(2026, 9, 28), 0)
+        WorkingDayDeadline.after_working_days(CALENDAR, date(2026, 9, 28), 0)
 
 
 def test_publish_refuses_an_empty_unit():
     with pytest.raises(Invalid) as refused:
         Exposure.publish(id="e", case_id="c", unit="  ", title="t", problem="p", origin=Origin.MEDIA,
                          origin_ref=None, now=MONDAY,
-                         deadline=Deadline.after_working_days(CALENDAR, MONDAY.date(), 5))
+                         deadline=WorkingDayDeadline.after_working_days(CALENDAR, MONDAY.date(), 5))
     assert refused.value.field == "unit"
 
 

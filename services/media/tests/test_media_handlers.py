@@ -13,8 +13,7 @@ from sanwei_contracts.events.discipline import OutcomePublished
 from sanwei_contracts.events.supervision import NoticeUnrectified
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.runtime import Runtime
-from sanwei_kit.testing import service_harness
+from sanwei_kit.testing import build_test_app, service_harness
 from sanwei_media.adapters.tables import kit, metadata
 from sanwei_media.app import create_app
 from sanwei_media.settings import MediaSettings
@@ -38,8 +37,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app(tmp_path, clock):
-    settings = MediaSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/media.db")
-    return create_app(settings, runtime=Runtime(settings, metadata, kit, clock=clock))
+    return build_test_app(create_app, MediaSettings, metadata, kit, tmp_path, clock)
 
 
 def _notice_unrectified(clock: FakeClock, case_id: str, number: str = "督〔2026〕7号"):

@@ -13,7 +13,6 @@ from sanwei_progress.domain.model import (
     TaskStatus,
     TrackedTask,
     normalize_period,
-    normalize_unit,
 )
 
 pytestmark = pytest.mark.unit
@@ -54,11 +53,6 @@ def test_a_period_that_is_not_a_cadence_is_refused_with_the_forms_it_accepts(raw
         normalize_period(raw)
     assert refused.value.field == "period"
     assert "2026Q2" in refused.value.reason
-
-
-def test_unit_names_lose_spaces_and_full_width_forms():
-    assert normalize_unit(" 区 投促局 ") == "区投促局"
-    assert normalize_unit("区投促局（二）") == "区投促局(二)"
 
 
 def test_lead_and_co_units_report_other_units_are_refused():

@@ -11,8 +11,7 @@ from sanwei_contracts import new_envelope
 from sanwei_contracts.events.registry import TaskAssigned, TaskCompleted, TaskDeadlineSet
 from sanwei_kit.calendar import CHINA_TZ, due_instant
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.runtime import Runtime
-from sanwei_kit.testing import service_harness
+from sanwei_kit.testing import build_test_app, service_harness
 from sanwei_progress.adapters.tables import kit, metadata
 from sanwei_progress.app import create_app
 from sanwei_progress.settings import ProgressSettings
@@ -30,8 +29,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app(tmp_path, clock):
-    settings = ProgressSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/progress.db")
-    return create_app(settings, runtime=Runtime(settings, metadata, kit, clock=clock))
+    return build_test_app(create_app, ProgressSettings, metadata, kit, tmp_path, clock)
 
 
 async def _assign(h, clock, *, deadline: date | None = date(2026, 10, 9)) -> str:

@@ -11,8 +11,7 @@ from sanwei_contracts import new_envelope
 from sanwei_contracts.events.progress import CompletionAccepted
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.runtime import Runtime
-from sanwei_kit.testing import service_harness
+from sanwei_kit.testing import build_test_app, service_harness
 from sanwei_registry.adapters.tables import kit, metadata
 from sanwei_registry.app import create_app
 from sanwei_registry.settings import RegistrySettings
@@ -29,8 +28,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app(tmp_path, clock):
-    settings = RegistrySettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/registry.db")
-    return create_app(settings, runtime=Runtime(settings, metadata, kit, clock=clock))
+    return build_test_app(create_app, RegistrySettings, metadata, kit, tmp_path, clock)
 
 
 async def _create_task(client, **task) -> dict:
@@ -99,3 +97,17 @@ async def test_unknown_task_is_404(app):
         assert response.status_code == 404
 
 
+
+
+async def test_instants_read_back_as_the_instants_the_clock_gave(app, clock):
+    # The clock runs in China time; the database stores UTC. Before UtcDateTime, SQLite kept the
+    # China wall-clock time without its offset and it read back eight hours late.
+    async with service_harness(app) as h:
+        task = await _create_task(h.client, working_days=1)
+        fired = datetime(2026, 9, 30, 0, 0, 1, tzinfo=CHINA_TZ)
+        clock.set(fired)
+        assert await h.fire_timers() == 1
+        stored = (await h.client.get(f"/tasks/{task['id']}")).json()
+        assert datetime.fromisoformat(stored["overdue_at"]) == fired
+        listed = (await h.client.get("/task-lists")).json()
+        assert datetime.fromisoformat(listed[0]["created_at"]) == MONDAY

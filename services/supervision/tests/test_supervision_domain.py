@@ -7,17 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from sanwei_contracts.events.common import NoticeLevel
-from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar
+from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar, WorkingDayDeadline
 from sanwei_kit.errors import Conflict, Invalid
+from sanwei_kit.numbering import YearlyNumber
 from sanwei_supervision.domain.model import (
     Notice,
-    NoticeNumber,
     NoticeStatus,
     NoticeTrigger,
-    RectificationDeadline,
     ReportStatus,
     escalate,
-    notice_year,
     overdue_problem,
     rectification_requirement,
 )
@@ -32,7 +30,7 @@ UNIT = "区投促局"
 def _notice(now: datetime = EVE_OF_NATIONAL_DAY, working_days: int = 5, unit: str = UNIT,
             problem: str = "《重点打造儒商总部大厦特色楼宇》逾期未完成") -> Notice:
     return Notice.issue(
-        notice_id="n1", number=NoticeNumber(2026, 1), case_id="task-1", trigger=NoticeTrigger.TASK_OVERDUE,
+        notice_id="n1", number=YearlyNumber(2026, 1, "督"), case_id="task-1", trigger=NoticeTrigger.TASK_OVERDUE,
         unit=unit, problem=problem, requirement=None, level=NoticeLevel.YELLOW, working_days=working_days,
         calendar=CALENDAR, now=now,
     )
@@ -43,33 +41,10 @@ def _submit(notice: Notice, *, now=EVE_OF_NATIONAL_DAY, unit=UNIT, text="已整�
                          now=now, reports=list(reports))
 
 
-# --- numbering --------------------------------------------------------------------------
-
-def test_numbers_count_up_within_a_year_and_restart_with_the_next():
-    assert str(NoticeNumber.next(2026, 0)) == "督〔2026〕1号"
-    assert str(NoticeNumber.next(2026, 14)) == "督〔2026〕15号"
-    assert str(NoticeNumber.next(2027, 0, prefix="创城督")) == "创城督〔2027〕1号"
-    with pytest.raises(ValueError):
-        NoticeNumber.next(2026, -1)
-
-
-def test_a_number_reads_back_as_it_was_written():
-    number = NoticeNumber(2026, 15, "督")
-    assert NoticeNumber.parse(str(number)) == number
-    with pytest.raises(ValueError):
-        NoticeNumber.parse("督[2026]15号")
-
-
-def test_the_year_of_a_number_is_the_year_in_china():
-    # 2026-12-31 16:30 UTC is already 2027-01-01 00:30 in Jinan.
-    assert notice_year(datetime(2026, 12, 31, 16, 30, tzinfo=UTC)) == 2027
-    assert notice_year(datetime(2026, 12, 31, 15, 59, tzinfo=UTC)) == 2026
-
-
 # --- the 整改时限 -------------------------------------------------------------------------
 
 def test_five_working_days_from_the_eve_of_national_day_skip_the_holiday_and_count_the_makeup_saturday():
-    deadline = RectificationDeadline.count(CALENDAR, date(2026, 9, 30), 5)
+    deadline = WorkingDayDeadline.after_working_days(CALENDAR, date(2026, 9, 30), 5)
     # 10-01 … 10-07 National Day, 10-08 Thu, 10-09 Fri, 10-10 Sat (调休上班), 10-11 Sun off, 10-12, 10-13.
     assert deadline.day == date(2026, 10, 13)
     assert deadline.due_at == datetime(2026, 10, 14, 0, 0, tzinfo=CHINA_TZ)
@@ -82,7 +57,7 @@ def test_five_working_days_from_the_eve_of_national_day_skip_the_holiday_and_cou
 
 def test_a_deadline_is_at_least_one_working_day():
     with pytest.raises(Invalid) as refused:
-        RectificationDeadline.count(CALENDAR, date(2026, 9, 30), 0)
+        WorkingDayDeadline.after_working_days(CALENDAR, date(2026, 9, 30), 0)
     assert refused.value.field == "working_days"
 
 

@@ -11,8 +11,7 @@ from sanwei_contracts import new_envelope
 from sanwei_contracts.events.registry import TaskOverdue
 from sanwei_kit.calendar import CHINA_TZ, due_instant
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.runtime import Runtime
-from sanwei_kit.testing import service_harness
+from sanwei_kit.testing import build_test_app, service_harness
 from sanwei_supervision.adapters.tables import kit, metadata
 from sanwei_supervision.app import create_app
 from sanwei_supervision.settings import SupervisionSettings
@@ -33,9 +32,8 @@ def clock() -> FakeClock:
     return FakeClock(EVE)
 
 
-def _app(tmp_path, clock, **settings_kw):
-    settings = SupervisionSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/supervision.db", **settings_kw)
-    return create_app(settings, runtime=Runtime(settings, metadata, kit, clock=clock))
+def _app(tmp_path, clock, **settings):
+    return build_test_app(create_app, SupervisionSettings, metadata, kit, tmp_path, clock, **settings)
 
 
 @pytest.fixture

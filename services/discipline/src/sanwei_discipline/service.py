@@ -22,8 +22,9 @@ from sanwei_contracts.events.discipline import (
     OutcomePublished,
 )
 from sanwei_discipline.adapters.repository import ClueRepository
-from sanwei_discipline.domain.model import AssignMode, Clue, Deadline, Finding, Source, numbering_year
-from sanwei_kit.calendar import local_date
+from sanwei_discipline.domain.model import AssignMode, Clue, Finding, Source
+from sanwei_kit.calendar import WorkingDayDeadline, local_date
+from sanwei_kit.numbering import numbering_year
 from sanwei_kit.runtime import Runtime
 
 
@@ -68,7 +69,8 @@ class DisciplineService:
                      actor: str | None = None) -> Clue:
         """分办 / 转办 the clue to the commission that investigates it, with a 办理时限 in 工作日."""
         now = self.rt.clock.now()
-        due = Deadline.after_working_days(self.rt.calendar, local_date(now), due_working_days or self.due_working_days)
+        due = WorkingDayDeadline.after_working_days(self.rt.calendar, local_date(now),
+                                                    due_working_days or self.due_working_days, field="due_working_days")
         async with self.rt.db.transaction() as conn:
             repo = ClueRepository(conn)
             clue = await repo.get(clue_id)

@@ -1,12 +1,9 @@
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from sanwei_kit.settings import ServiceSettings
 
 
 class DisciplineSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="SANWEI_", extra="ignore")
-
     service_name: str = "discipline"
     http_port: int = 8105
     database_url: str = "sqlite+aiosqlite:///.sanwei/data/discipline.db"

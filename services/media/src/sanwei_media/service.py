@@ -21,12 +21,12 @@ from sanwei_contracts.events.media import (
     ReferralRequested,
 )
 from sanwei_kit import timers
-from sanwei_kit.calendar import local_date
+from sanwei_kit.calendar import WorkingDayDeadline, local_date
 from sanwei_kit.errors import Conflict
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.timers import DueTimer
 from sanwei_media.adapters.repository import ExposureRepository
-from sanwei_media.domain.model import Deadline, Exposure, ExposureStatus, Origin, PublishedOutcome
+from sanwei_media.domain.model import Exposure, ExposureStatus, Origin, PublishedOutcome
 
 EXPOSURE_DUE = "exposure.due"
 REFERRAL_ORIGIN = "exposure_unrectified"
@@ -47,9 +47,9 @@ class MediaService:
         self.rt = runtime
         self.deadline_working_days = deadline_working_days
 
-    def _deadline(self, working_days: int | None) -> Deadline:
+    def _deadline(self, working_days: int | None) -> WorkingDayDeadline:
         start = local_date(self.rt.clock.now())
-        return Deadline.after_working_days(self.rt.calendar, start, working_days or self.deadline_working_days)
+        return WorkingDayDeadline.after_working_days(self.rt.calendar, start, working_days or self.deadline_working_days)
 
     async def _publish(self, conn: AsyncConnection, exposure: Exposure, *, cause: Envelope[Any] | None,
                        actor: str | None) -> None:

@@ -1,12 +1,9 @@
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from sanwei_kit.settings import ServiceSettings
 
 
 class MediaSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="SANWEI_", extra="ignore")
-
     service_name: str = "media"
     http_port: int = 8104
     database_url: str = "sqlite+aiosqlite:///.sanwei/data/media.db"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from sanwei_kit.runtime import Runtime
+from sanwei_kit.text import normalize_unit
 from sanwei_progress.adapters.repository import ProgressRepository
 from sanwei_progress.domain.model import (
     PERIOD_FORMS,
@@ -18,7 +19,6 @@ from sanwei_progress.domain.model import (
     TaskStatus,
     TrackedTask,
     normalize_period,
-    normalize_unit,
 )
 from sanwei_progress.service import ProgressService
 

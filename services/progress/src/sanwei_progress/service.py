@@ -7,10 +7,8 @@ database directly.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts import Envelope
@@ -20,31 +18,18 @@ from sanwei_contracts.events.progress import (
     CompletionRejected,
     ReportSubmitted,
 )
+from sanwei_kit.db import once_more_on_race
 from sanwei_kit.runtime import Runtime
+from sanwei_kit.text import normalize_unit
 from sanwei_progress.adapters.repository import ProgressRepository
 from sanwei_progress.domain.model import (
     CompletionClaim,
     ProgressReport,
     TrackedTask,
     normalize_period,
-    normalize_unit,
     require_text,
 )
 from sanwei_progress.settings import ProgressSettings
-
-T = TypeVar("T")
-
-
-async def _once_more_on_race(attempt: Callable[[], Awaitable[T]]) -> T:
-    """Run a use case; if a concurrent writer won a unique constraint, run it again.
-
-    The second run sees the winner's row, so the domain gives its ordinary answer
-    (the existing report, or a 409) instead of a database error.
-    """
-    try:
-        return await attempt()
-    except IntegrityError:
-        return await attempt()
 
 
 class ProgressService:
@@ -115,7 +100,7 @@ class ProgressService:
             self.rt.committed()
             return report, True
 
-        return await _once_more_on_race(attempt)
+        return await once_more_on_race(attempt)
 
     # --- completion claims ------------------------------------------------------------
     async def claim_completion(self, task_id: str, *, unit: str, text: str) -> CompletionClaim:
@@ -141,7 +126,7 @@ class ProgressService:
             self.rt.committed()
             return claim
 
-        return await _once_more_on_race(attempt)
+        return await once_more_on_race(attempt)
 
     async def accept_claim(self, claim_id: str, *, accepted_by: str) -> CompletionClaim:
         """The issuing unit verified the claim: the registry will complete the task."""

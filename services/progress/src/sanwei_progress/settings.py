@@ -1,12 +1,9 @@
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from sanwei_kit.settings import ServiceSettings
 
 
 class ProgressSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="SANWEI_", extra="ignore")
-
     service_name: str = "progress"
     http_port: int = 8102
     database_url: str = "sqlite+aiosqlite:///.sanwei/data/progress.db"

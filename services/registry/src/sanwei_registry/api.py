@@ -206,8 +206,8 @@ def build_router(runtime: Runtime, service: RegistryService, max_upload_bytes: i
             raise HTTPException(404, detail={"reason": f"task {task_id} has no deadline"})
         view = DeadlineExplanationView(task_id=task.id, deadline=task.deadline.day, due_at=task.deadline.due_at,
                                        set_as="date")
-        explanation = task.deadline.explain(runtime.calendar)
-        if explanation:
+        if task.deadline.is_counted:
+            explanation = task.deadline.explain(runtime.calendar)
             view = DeadlineExplanationView(
                 task_id=task.id, deadline=explanation.deadline, due_at=explanation.due_at, set_as="working_days",
                 start=explanation.start, working_days=explanation.working_days, counted=explanation.counted,

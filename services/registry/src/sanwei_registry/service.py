@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sanwei_contracts import Envelope
 from sanwei_contracts.events.registry import TaskAssigned, TaskCompleted, TaskDeadlineSet, TaskOverdue
 from sanwei_kit import timers
-from sanwei_kit.calendar import local_date
+from sanwei_kit.calendar import WorkingDayDeadline, local_date
 from sanwei_kit.errors import Invalid
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.timers import DueTimer
 from sanwei_registry.adapters.repository import TaskRepository
-from sanwei_registry.domain.model import Deadline, Task, TaskList
+from sanwei_registry.domain.model import Task, TaskList
 from sanwei_registry.domain.sheet import SheetRead
 
 TASK_DUE = "task.due"
@@ -41,13 +41,16 @@ class RegistryService:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
 
-    def _deadline(self, deadline: date | None, working_days: int | None, start: date | None = None) -> Deadline | None:
+    def _deadline(
+        self, deadline: date | None, working_days: int | None, start: date | None = None
+    ) -> WorkingDayDeadline | None:
         if deadline is not None and working_days is not None:
             raise Invalid("give either deadline or working_days, not both", field="deadline")
         if deadline is not None:
-            return Deadline.on(deadline)
+            return WorkingDayDeadline.on(deadline)
         if working_days is not None:
-            return Deadline.after_working_days(self.rt.calendar, start or local_date(self.rt.clock.now()), working_days)
+            start = start or local_date(self.rt.clock.now())
+            return WorkingDayDeadline.after_working_days(self.rt.calendar, start, working_days)
         return None
 
     async def create_task_list(self, title: str, new_tasks: list[NewTask], *, source: str | None = None,

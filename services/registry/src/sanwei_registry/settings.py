@@ -1,11 +1,7 @@
-from pydantic_settings import SettingsConfigDict
-
 from sanwei_kit.settings import ServiceSettings
 
 
 class RegistrySettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="SANWEI_", extra="ignore")
-
     service_name: str = "registry"
     http_port: int = 8101
     database_url: str = "sqlite+aiosqlite:///.sanwei/data/registry.db"

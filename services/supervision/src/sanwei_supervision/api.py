@@ -10,15 +10,9 @@ from pydantic import BaseModel, Field
 
 from sanwei_contracts.events.common import NoticeLevel
 from sanwei_kit.runtime import Runtime
+from sanwei_kit.text import normalize_unit
 from sanwei_supervision.adapters.repository import NoticeRepository
-from sanwei_supervision.domain.model import (
-    Notice,
-    NoticeStatus,
-    NoticeTrigger,
-    RectificationReport,
-    ReportStatus,
-    normalize_unit,
-)
+from sanwei_supervision.domain.model import Notice, NoticeStatus, NoticeTrigger, RectificationReport, ReportStatus
 from sanwei_supervision.service import SupervisionService
 
 

@@ -7,12 +7,10 @@ domain or the database directly.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import structlog
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts import Envelope
@@ -25,37 +23,18 @@ from sanwei_contracts.events.supervision import (
     RectificationSubmitted,
 )
 from sanwei_kit import timers
+from sanwei_kit.db import once_more_on_race
 from sanwei_kit.errors import Invalid
+from sanwei_kit.numbering import YearlyNumber, numbering_year
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.timers import DueTimer
 from sanwei_supervision.adapters.repository import NoticeRepository
-from sanwei_supervision.domain.model import (
-    Notice,
-    NoticeNumber,
-    NoticeTrigger,
-    RectificationReport,
-    notice_year,
-    overdue_problem,
-)
+from sanwei_supervision.domain.model import Notice, NoticeTrigger, RectificationReport, overdue_problem
 from sanwei_supervision.settings import SupervisionSettings
 
 log = structlog.get_logger(__name__)
 
 NOTICE_DUE = "notice.due"
-
-T = TypeVar("T")
-
-
-async def _once_more_on_race(attempt: Callable[[], Awaitable[T]]) -> T:
-    """Run a use case; if a concurrent writer won a unique constraint, run it again.
-
-    The second run sees the winner's row and gives the domain's ordinary answer.
-    """
-    try:
-        return await attempt()
-    except IntegrityError:
-        return await attempt()
-
 
 class SupervisionService:
     def __init__(self, runtime: Runtime, settings: SupervisionSettings) -> None:
@@ -86,8 +65,8 @@ class SupervisionService:
     ) -> Notice:
         repo = NoticeRepository(conn)
         now = self.rt.clock.now()
-        year = notice_year(now)
-        number = NoticeNumber.next(year, await repo.last_seq(year), self.settings.notice_number_prefix)
+        year = numbering_year(now)
+        number = YearlyNumber.next(year, await repo.last_seq(year), self.settings.notice_number_prefix)
         notice_id = str(uuid.uuid4())
         notice = Notice.issue(
             notice_id=notice_id, number=number, case_id=case_id or notice_id, trigger=trigger, unit=unit,
@@ -157,7 +136,7 @@ class SupervisionService:
             self.rt.committed()
             return notice
 
-        return await _once_more_on_race(attempt)
+        return await once_more_on_race(attempt)
 
     async def submit_rectification(
         self, notice_id: str, *, unit: str, text: str, evidence: list[str]
@@ -192,7 +171,7 @@ class SupervisionService:
             self.rt.committed()
             return report, True
 
-        return await _once_more_on_race(attempt)
+        return await once_more_on_race(attempt)
 
     async def accept_rectification(self, notice_id: str, report_id: str, *, accepted_by: str) -> Notice:
         """The 指挥部 accepts the report: the notice is rectified, its timer cancelled, the case closes."""

@@ -1,13 +1,10 @@
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from sanwei_contracts.events.common import NoticeLevel
 from sanwei_kit.settings import ServiceSettings
 
 
 class SupervisionSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="SANWEI_", extra="ignore")
-
     service_name: str = "supervision"
     http_port: int = 8103
     database_url: str = "sqlite+aiosqlite:///.sanwei/data/supervision.db"

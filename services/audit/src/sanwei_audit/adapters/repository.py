@@ -16,20 +16,13 @@ from sanwei_audit.domain.timeline import CaseOverview, RecordedEvent
 HEAD_ID = 1
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _utc(value: datetime) -> datetime:
-    return _aware(value).astimezone(UTC)
-
-
 def _envelope_time(envelope: dict[str, Any], fallback: datetime) -> datetime:
     """The event's time as its producer wrote it (with its UTC offset), for display."""
     try:
-        return _aware(datetime.fromisoformat(envelope["time"]))
+        written = datetime.fromisoformat(envelope["time"])
     except (KeyError, TypeError, ValueError):
         return fallback
+    return written if written.tzinfo else written.replace(tzinfo=UTC)
 
 
 def _event_from_row(row: Any) -> RecordedEvent:
@@ -46,12 +39,12 @@ def _event_from_row(row: Any) -> RecordedEvent:
         source=row.source,
         subject=row.subject,
         case_id=row.case_id,
-        time=_envelope_time(envelope, _aware(row.time)),
+        time=_envelope_time(envelope, row.time),
         causation_id=row.causation_id,
         actor=row.actor,
         data=envelope.get("data") or {},
         hash=row.hash,
-        recorded_at=_aware(row.recorded_at),
+        recorded_at=row.recorded_at,
     )
 
 
@@ -89,7 +82,7 @@ class AuditRepository:
                 source=envelope["source"],
                 subject=envelope["subject"],
                 case_id=envelope["case_id"],
-                time=_utc(time),
+                time=time,
                 causation_id=str(causation_id) if causation_id else None,
                 actor=envelope.get("actor"),
                 envelope=link.canonical,
@@ -116,7 +109,7 @@ class AuditRepository:
         )
         return [
             StoredLink(seq=r.seq, prev_hash=r.prev_hash, hash=r.hash, envelope_text=r.envelope,
-                       event_id=r.event_id, type=r.type, case_id=r.case_id, time=_aware(r.time))
+                       event_id=r.event_id, type=r.type, case_id=r.case_id, time=r.time)
             for r in (await self._conn.execute(query)).all()
         ]
 
@@ -171,7 +164,7 @@ class AuditRepository:
             .offset(offset)
         )
         return [
-            CaseOverview(case_id=r.case_id, first_time=_aware(r.first_time), last_time=_aware(r.last_time),
+            CaseOverview(case_id=r.case_id, first_time=r.first_time, last_time=r.last_time,
                          events=r.events, last_type=r.last_type)
             for r in (await self._conn.execute(query)).all()
         ]

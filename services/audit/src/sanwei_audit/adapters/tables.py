@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
 
-from sanwei_kit.db import KitTables, new_metadata
+from sanwei_kit.db import KitTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
 kit = KitTables(metadata)
@@ -20,13 +20,13 @@ audit_events = Table(
     Column("source", String(200), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("case_id", String(200), nullable=False),
-    Column("time", DateTime(timezone=True), nullable=False),
+    Column("time", UtcDateTime(), nullable=False),
     Column("causation_id", String(36), nullable=True),
     Column("actor", String(200), nullable=True),
     Column("envelope", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False, unique=True),  # a fork of the chain cannot commit
     Column("hash", String(64), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
 )
 Index("ix_audit_events_case_time", audit_events.c.case_id, audit_events.c.time, audit_events.c.seq)
 Index("ix_audit_events_type_seq", audit_events.c.type, audit_events.c.seq)
@@ -39,5 +39,5 @@ chain_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer().with_variant(BigInteger(), "postgresql"), nullable=False),
     Column("hash", String(64), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )

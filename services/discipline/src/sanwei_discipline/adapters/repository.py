@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts.events.common import Sanction
@@ -14,35 +13,26 @@ from sanwei_discipline.domain.model import (
     AssignMode,
     Clue,
     ClueState,
-    Deadline,
     Decision,
     Finding,
     Source,
     Step,
     StepKind,
 )
+from sanwei_kit.calendar import WorkingDayDeadline
+from sanwei_kit.db import append_new_rows
 from sanwei_kit.errors import NotFound
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
 
 
 def _clue_from_row(row: Any, sources: list[Source], steps: list[Step]) -> Clue:
     due = None
     if row.due is not None:
-        due = Deadline(day=row.due, due_at=_aware(row.due_at), working_days=row.due_working_days,  # type: ignore[arg-type]
-                       start=row.due_start)
+        due = WorkingDayDeadline(day=row.due, due_at=row.due_at, working_days=row.due_working_days,
+                                 start=row.due_start)
     decision = None
     if row.decision_id is not None:
         decision = Decision(decision_id=row.decision_id, sanction=Sanction(row.sanction), person=row.person,
-                            reason=row.decision_reason, decided_at=_aware(row.decided_at))  # type: ignore[arg-type]
+                            reason=row.decision_reason, decided_at=row.decided_at)
     return Clue(
         id=row.id,
         case_id=row.case_id,
@@ -50,20 +40,20 @@ def _clue_from_row(row: Any, sources: list[Source], steps: list[Step]) -> Clue:
         seq=row.seq,
         unit=row.unit,
         problem=row.problem,
-        registered_at=_aware(row.registered_at),  # type: ignore[arg-type]
+        registered_at=row.registered_at,
         state=ClueState(row.state),
         sources=sources,
         steps=steps,
         assignee=row.assignee,
         mode=AssignMode(row.mode) if row.mode else None,
         due=due,
-        assigned_at=_aware(row.assigned_at),
+        assigned_at=row.assigned_at,
         finding=Finding(row.finding) if row.finding else None,
         disposal_summary=row.disposal_summary,
-        disposed_at=_aware(row.disposed_at),
+        disposed_at=row.disposed_at,
         decision=decision,
         publication_summary=row.publication_summary,
-        published_at=_aware(row.published_at),
+        published_at=row.published_at,
     )
 
 
@@ -76,34 +66,34 @@ def _clue_values(c: Clue) -> dict[str, Any]:
         "unit": c.unit,
         "problem": c.problem,
         "state": c.state.value,
-        "registered_at": _utc(c.registered_at),
+        "registered_at": c.registered_at,
         "assignee": c.assignee,
         "mode": c.mode.value if c.mode else None,
         "due": c.due.day if c.due else None,
-        "due_at": _utc(c.due.due_at) if c.due else None,
+        "due_at": c.due.due_at if c.due else None,
         "due_working_days": c.due.working_days if c.due else None,
         "due_start": c.due.start if c.due else None,
-        "assigned_at": _utc(c.assigned_at),
+        "assigned_at": c.assigned_at,
         "finding": c.finding.value if c.finding else None,
         "disposal_summary": c.disposal_summary,
-        "disposed_at": _utc(c.disposed_at),
+        "disposed_at": c.disposed_at,
         "decision_id": d.decision_id if d else None,
         "sanction": d.sanction.value if d else None,
         "person": d.person if d else None,
         "decision_reason": d.reason if d else None,
-        "decided_at": _utc(d.decided_at) if d else None,
+        "decided_at": d.decided_at if d else None,
         "publication_summary": c.publication_summary,
-        "published_at": _utc(c.published_at),
+        "published_at": c.published_at,
     }
 
 
 def _source_row(s: Source) -> dict[str, Any]:
     return {"kind": s.kind, "ref": s.ref, "origin": s.origin, "origin_ref": s.origin_ref, "reason": s.reason,
-            "evidence": list(s.evidence), "received_at": _utc(s.received_at)}
+            "evidence": list(s.evidence), "received_at": s.received_at}
 
 
 def _step_row(s: Step) -> dict[str, Any]:
-    return {"at": _utc(s.at), "kind": s.kind.value, "text": s.text, "by": s.by}
+    return {"at": s.at, "kind": s.kind.value, "text": s.text, "by": s.by}
 
 
 class ClueRepository:
@@ -117,23 +107,18 @@ class ClueRepository:
 
     async def add(self, clue: Clue) -> None:
         await self._conn.execute(clues.insert().values(id=clue.id, **_clue_values(clue)))
-        await self._append(clue_sources, clue.id, [_source_row(s) for s in clue.sources], already=0)
-        await self._append(clue_steps, clue.id, [_step_row(s) for s in clue.steps], already=0)
+        await self._append(clue)
 
     async def save(self, clue: Clue) -> None:
         await self._conn.execute(clues.update().where(clues.c.id == clue.id).values(**_clue_values(clue)))
-        for table, rows in ((clue_sources, [_source_row(s) for s in clue.sources]),
-                            (clue_steps, [_step_row(s) for s in clue.steps])):
-            stored = (
-                await self._conn.execute(select(func.count()).select_from(table).where(table.c.clue_id == clue.id))
-            ).scalar_one()
-            await self._append(table, clue.id, rows, already=stored)
+        await self._append(clue)
 
-    async def _append(self, table: Table, clue_id: str, rows: list[dict[str, Any]], *, already: int) -> None:
+    async def _append(self, clue: Clue) -> None:
         # Sources and steps are append-only: only those not yet stored are written.
-        new = [{"clue_id": clue_id, "position": i, **row} for i, row in enumerate(rows) if i >= already]
-        if new:
-            await self._conn.execute(table.insert(), new)
+        await append_new_rows(self._conn, clue_sources, clue_sources.c.clue_id, clue.id,
+                              [_source_row(s) for s in clue.sources])
+        await append_new_rows(self._conn, clue_steps, clue_steps.c.clue_id, clue.id,
+                              [_step_row(s) for s in clue.steps])
 
     async def _load(self, rows: list[Any]) -> list[Clue]:
         ids = [r.id for r in rows]
@@ -143,11 +128,11 @@ class ClueRepository:
             query = select(clue_sources).where(clue_sources.c.clue_id.in_(ids)).order_by(clue_sources.c.position)
             for r in (await self._conn.execute(query)).all():
                 sources[r.clue_id].append(Source(kind=r.kind, ref=r.ref, origin=r.origin, origin_ref=r.origin_ref,
-                                                 reason=r.reason, received_at=_aware(r.received_at),  # type: ignore[arg-type]
+                                                 reason=r.reason, received_at=r.received_at,
                                                  evidence=tuple(r.evidence or ())))
             query = select(clue_steps).where(clue_steps.c.clue_id.in_(ids)).order_by(clue_steps.c.position)
             for r in (await self._conn.execute(query)).all():
-                steps[r.clue_id].append(Step(_aware(r.at), StepKind(r.kind), r.text, r.by))  # type: ignore[arg-type]
+                steps[r.clue_id].append(Step(r.at, StepKind(r.kind), r.text, r.by))
         return [_clue_from_row(r, sources[r.id], steps[r.id]) for r in rows]
 
     async def get(self, clue_id: str) -> Clue:

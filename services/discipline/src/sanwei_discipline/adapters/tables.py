@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 
-from sanwei_kit.db import KitTables, new_metadata
+from sanwei_kit.db import KitTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
 kit = KitTables(metadata)
@@ -19,24 +19,24 @@ clues = Table(
     Column("unit", String(200), nullable=False),
     Column("problem", Text, nullable=False),
     Column("state", String(20), nullable=False),
-    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("registered_at", UtcDateTime(), nullable=False),
     Column("assignee", String(200), nullable=True),
     Column("mode", String(20), nullable=True),
     Column("due", Date, nullable=True),
-    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("due_at", UtcDateTime(), nullable=True),
     Column("due_working_days", Integer, nullable=True),
     Column("due_start", Date, nullable=True),
-    Column("assigned_at", DateTime(timezone=True), nullable=True),
+    Column("assigned_at", UtcDateTime(), nullable=True),
     Column("finding", String(30), nullable=True),
     Column("disposal_summary", Text, nullable=True),
-    Column("disposed_at", DateTime(timezone=True), nullable=True),
+    Column("disposed_at", UtcDateTime(), nullable=True),
     Column("decision_id", String(36), nullable=True),
     Column("sanction", String(50), nullable=True),
     Column("person", String(200), nullable=True),
     Column("decision_reason", Text, nullable=True),
-    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decided_at", UtcDateTime(), nullable=True),
     Column("publication_summary", Text, nullable=True),
-    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("published_at", UtcDateTime(), nullable=True),
 )
 # One clue per case, however often it is referred; one number per clue and year.
 Index("ix_clues_case_id", clues.c.case_id, unique=True)
@@ -54,7 +54,7 @@ clue_sources = Table(
     Column("origin_ref", String(200), nullable=False),
     Column("reason", Text, nullable=False),
     Column("evidence", JSON, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
 )
 
 clue_steps = Table(
@@ -62,7 +62,7 @@ clue_steps = Table(
     metadata,
     Column("clue_id", String(36), ForeignKey("clues.id"), primary_key=True),
     Column("position", Integer, primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("kind", String(30), nullable=False),
     Column("text", Text, nullable=False),
     Column("by", String(200), nullable=True),

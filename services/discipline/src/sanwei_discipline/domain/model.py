@@ -11,13 +11,17 @@ the person (see `redaction`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sanwei_contracts.events.common import Sanction
 from sanwei_discipline.domain.redaction import names_disclosed
-from sanwei_kit.calendar import CHINA_TZ, DeadlineExplanation, WorkingCalendar, local_date
+from sanwei_kit.calendar import WorkingDayDeadline
 from sanwei_kit.errors import Conflict, Invalid
+from sanwei_kit.numbering import YearlyNumber, numbering_year
+from sanwei_kit.text import required, stamped_line
+
+CLUE_NUMBER_PREFIX = "线索"
 
 
 class ClueState(StrEnum):
@@ -73,22 +77,8 @@ class StepKind(StrEnum):
 
 
 def clue_number(year: int, seq: int) -> str:
-    """The yearly clue number: 线索〔2026〕3号."""
-    if seq < 1:
-        raise ValueError("clue numbers start at 1")
-    return f"线索〔{year}〕{seq}号"
-
-
-def numbering_year(now: datetime) -> int:
-    """Clues are numbered per calendar year in China time."""
-    return local_date(now).year
-
-
-def _required(value: str, name: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise Invalid(f"{name} must not be empty", field=name)
-    return value
+    """The yearly clue number: 线索〔2026〕3号 (the year of registration, in China)."""
+    return str(YearlyNumber(year, seq, CLUE_NUMBER_PREFIX))
 
 
 @dataclass(frozen=True)
@@ -114,28 +104,7 @@ class Step:
     by: str | None = None
 
     def line(self) -> str:
-        stamp = self.at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
-        return f"{stamp} {self.text}" + (f"（{self.by}）" if self.by else "")
-
-
-@dataclass
-class Deadline:
-    """办理时限 of an assigned clue: the last working day, and how it was computed."""
-
-    day: date
-    due_at: datetime
-    working_days: int
-    start: date
-
-    @classmethod
-    def after_working_days(cls, calendar: WorkingCalendar, start: date, working_days: int) -> Deadline:
-        if working_days < 1:
-            raise Invalid("due_working_days must be at least 1", field="due_working_days")
-        explanation = calendar.explain(start, working_days)
-        return cls(day=explanation.deadline, due_at=explanation.due_at, working_days=working_days, start=start)
-
-    def explain(self, calendar: WorkingCalendar) -> DeadlineExplanation:
-        return calendar.explain(self.start, self.working_days)
+        return stamped_line(self.at, self.text, self.by)
 
 
 @dataclass(frozen=True)
@@ -161,7 +130,7 @@ class Clue:
     steps: list[Step] = field(default_factory=list)
     assignee: str | None = None
     mode: AssignMode | None = None
-    due: Deadline | None = None
+    due: WorkingDayDeadline | None = None  # 办理时限 of the assigned clue
     assigned_at: datetime | None = None
     finding: Finding | None = None
     disposal_summary: str | None = None
@@ -177,8 +146,8 @@ class Clue:
     @classmethod
     def register(cls, *, id: str, case_id: str, seq: int, unit: str, problem: str, source: Source,
                  now: datetime) -> Clue:
-        clue = cls(id=id, case_id=case_id, year=numbering_year(now), seq=seq, unit=_required(unit, "unit"),
-                   problem=_required(problem, "problem"), registered_at=now, sources=[source])
+        clue = cls(id=id, case_id=case_id, year=numbering_year(now), seq=seq, unit=required(unit, "unit"),
+                   problem=required(problem, "problem"), registered_at=now, sources=[source])
         clue.steps.append(Step(now, StepKind.REGISTERED,
                                f"登记{clue.number}：{clue.unit}，{source.reason}（来源：{source.kind} {source.ref}）"))
         return clue
@@ -200,10 +169,12 @@ class Clue:
                 f"to {_NEXT_STEP[self.state]}"
             )
 
-    def assign(self, assignee: str, mode: AssignMode, due: Deadline, now: datetime, by: str | None = None) -> None:
+    def assign(
+        self, assignee: str, mode: AssignMode, due: WorkingDayDeadline, now: datetime, by: str | None = None
+    ) -> None:
         """分办 or 转办 to the commission that investigates, with a 办理时限."""
         self._require("assign")
-        self.assignee = _required(assignee, "assignee")
+        self.assignee = required(assignee, "assignee")
         self.mode = mode
         self.due = due
         self.assigned_at = now
@@ -213,12 +184,12 @@ class Clue:
 
     def is_overdue(self, now: datetime) -> bool:
         """Assigned and not disposed of within its 办理时限."""
-        return self.state is ClueState.ASSIGNED and self.due is not None and now >= self.due.due_at
+        return self.state is ClueState.ASSIGNED and self.due is not None and self.due.has_passed(now)
 
     def dispose(self, finding: Finding, summary: str, now: datetime, by: str | None = None) -> None:
         """处置: the investigation's finding."""
         self._require("dispose")
-        self.disposal_summary = _required(summary, "summary")
+        self.disposal_summary = required(summary, "summary")
         self.finding = finding
         self.disposed_at = now
         self.state = ClueState.DISPOSED
@@ -234,7 +205,7 @@ class Clue:
                 field="sanction",
             )
         decision = Decision(decision_id=decision_id, sanction=sanction, person=(person or "").strip() or None,
-                            reason=_required(reason, "reason"), decided_at=now)
+                            reason=required(reason, "reason"), decided_at=now)
         self.decision = decision
         self.state = ClueState.DECIDED
         who = f"，{decision.person}" if decision.person else ""
@@ -247,7 +218,7 @@ class Clue:
         assert self.decision is not None
         if self.decision.sanction is Sanction.NO_ACTION:
             raise Conflict(f"clue {self.number} was decided with no action (不予问责); such decisions are not published")
-        summary = _required(summary, "summary")
+        summary = required(summary, "summary")
         disclosed = names_disclosed(summary, self.decision.person)
         if disclosed:
             raise Invalid(

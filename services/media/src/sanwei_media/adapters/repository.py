@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts.events.common import Sanction
+from sanwei_kit.calendar import WorkingDayDeadline
+from sanwei_kit.db import append_new_rows
 from sanwei_kit.errors import NotFound
 from sanwei_media.adapters.tables import exposure_history, exposures, published_outcomes
 from sanwei_media.domain.model import (
-    Deadline,
     EntryKind,
     Exposure,
     ExposureStatus,
@@ -20,16 +20,6 @@ from sanwei_media.domain.model import (
     Origin,
     PublishedOutcome,
 )
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
 
 
 def _exposure_from_row(row: Any, history: list[HistoryEntry]) -> Exposure:
@@ -41,21 +31,21 @@ def _exposure_from_row(row: Any, history: list[HistoryEntry]) -> Exposure:
         problem=row.problem,
         origin=Origin(row.origin),
         origin_ref=row.origin_ref,
-        published_at=_aware(row.published_at),  # type: ignore[arg-type]
-        deadline=Deadline(
+        published_at=row.published_at,
+        deadline=WorkingDayDeadline(
             day=row.deadline,
-            due_at=_aware(row.due_at),  # type: ignore[arg-type]
+            due_at=row.due_at,
             working_days=row.deadline_working_days,
             start=row.deadline_start,
         ),
         status=ExposureStatus(row.status),
         round=row.round,
         history=history,
-        rectified_at=_aware(row.rectified_at),
+        rectified_at=row.rectified_at,
         rectified_by=row.rectified_by,
         rectification_note=row.rectification_note,
-        unrectified_at=_aware(row.unrectified_at),
-        republished_at=_aware(row.republished_at),
+        unrectified_at=row.unrectified_at,
+        republished_at=row.republished_at,
         referral_id=row.referral_id,
     )
 
@@ -70,16 +60,16 @@ def _exposure_values(e: Exposure) -> dict[str, Any]:
         "origin_ref": e.origin_ref,
         "status": e.status.value,
         "round": e.round,
-        "published_at": _utc(e.published_at),
+        "published_at": e.published_at,
         "deadline": e.deadline.day,
-        "due_at": _utc(e.deadline.due_at),
+        "due_at": e.deadline.due_at,
         "deadline_working_days": e.deadline.working_days,
         "deadline_start": e.deadline.start,
-        "rectified_at": _utc(e.rectified_at),
+        "rectified_at": e.rectified_at,
         "rectified_by": e.rectified_by,
         "rectification_note": e.rectification_note,
-        "unrectified_at": _utc(e.unrectified_at),
-        "republished_at": _utc(e.republished_at),
+        "unrectified_at": e.unrectified_at,
+        "republished_at": e.republished_at,
         "referral_id": e.referral_id,
     }
 
@@ -92,7 +82,7 @@ def _outcome_from_row(row: Any) -> PublishedOutcome:
         unit=row.unit,
         sanction=Sanction(row.sanction),
         summary=row.summary,
-        published_at=_aware(row.published_at),  # type: ignore[arg-type]
+        published_at=row.published_at,
         exposure_id=row.exposure_id,
     )
 
@@ -103,29 +93,19 @@ class ExposureRepository:
 
     async def add(self, exposure: Exposure) -> None:
         await self._conn.execute(exposures.insert().values(id=exposure.id, **_exposure_values(exposure)))
-        await self._append_history(exposure, already=0)
+        await self._append_history(exposure)
 
     async def save(self, exposure: Exposure) -> None:
         await self._conn.execute(
             exposures.update().where(exposures.c.id == exposure.id).values(**_exposure_values(exposure))
         )
-        stored = (
-            await self._conn.execute(
-                select(func.count()).select_from(exposure_history).where(exposure_history.c.exposure_id == exposure.id)
-            )
-        ).scalar_one()
-        await self._append_history(exposure, already=stored)
+        await self._append_history(exposure)
 
-    async def _append_history(self, exposure: Exposure, *, already: int) -> None:
+    async def _append_history(self, exposure: Exposure) -> None:
         # History is append-only: only the lines not yet stored are written.
-        new = [
-            {"exposure_id": exposure.id, "position": position, "at": _utc(entry.at), "kind": entry.kind.value,
-             "text": entry.text, "by": entry.by}
-            for position, entry in enumerate(exposure.history)
-            if position >= already
-        ]
-        if new:
-            await self._conn.execute(exposure_history.insert(), new)
+        rows = [{"at": entry.at, "kind": entry.kind.value, "text": entry.text, "by": entry.by}
+                for entry in exposure.history]
+        await append_new_rows(self._conn, exposure_history, exposure_history.c.exposure_id, exposure.id, rows)
 
     async def _history(self, exposure_ids: list[str]) -> dict[str, list[HistoryEntry]]:
         found: dict[str, list[HistoryEntry]] = {i: [] for i in exposure_ids}
@@ -139,7 +119,7 @@ class ExposureRepository:
             )
         ).all()
         for r in rows:
-            found[r.exposure_id].append(HistoryEntry(_aware(r.at), EntryKind(r.kind), r.text, r.by))  # type: ignore[arg-type]
+            found[r.exposure_id].append(HistoryEntry(r.at, EntryKind(r.kind), r.text, r.by))
         return found
 
     async def _load(self, rows: list[Any]) -> list[Exposure]:
@@ -204,7 +184,7 @@ class ExposureRepository:
                 unit=outcome.unit,
                 sanction=outcome.sanction.value,
                 summary=outcome.summary,
-                published_at=_utc(outcome.published_at),
+                published_at=outcome.published_at,
                 exposure_id=outcome.exposure_id,
             )
         )

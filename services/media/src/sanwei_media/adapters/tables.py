@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text
 
-from sanwei_kit.db import KitTables, new_metadata
+from sanwei_kit.db import KitTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
 kit = KitTables(metadata)
@@ -21,16 +21,16 @@ exposures = Table(
     Column("origin_ref", String(200), nullable=True),
     Column("status", String(20), nullable=False),
     Column("round", Integer, nullable=False),
-    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=False),
     Column("deadline", Date, nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
     Column("deadline_working_days", Integer, nullable=False),
     Column("deadline_start", Date, nullable=False),
-    Column("rectified_at", DateTime(timezone=True), nullable=True),
+    Column("rectified_at", UtcDateTime(), nullable=True),
     Column("rectified_by", String(200), nullable=True),
     Column("rectification_note", Text, nullable=True),
-    Column("unrectified_at", DateTime(timezone=True), nullable=True),
-    Column("republished_at", DateTime(timezone=True), nullable=True),
+    Column("unrectified_at", UtcDateTime(), nullable=True),
+    Column("republished_at", UtcDateTime(), nullable=True),
     Column("referral_id", String(36), nullable=True),
 )
 # One exposure per origin: a 督办通知书 that ran out unrectified is exposed once, however often it is reported.
@@ -46,7 +46,7 @@ exposure_history = Table(
     metadata,
     Column("exposure_id", String(36), ForeignKey("exposures.id"), primary_key=True),
     Column("position", Integer, primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("kind", String(30), nullable=False),
     Column("text", Text, nullable=False),
     Column("by", String(200), nullable=True),
@@ -61,7 +61,7 @@ published_outcomes = Table(
     Column("unit", String(200), nullable=False),
     Column("sanction", String(50), nullable=False),
     Column("summary", Text, nullable=False),
-    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=False),
     Column("exposure_id", String(36), ForeignKey("exposures.id"), nullable=True),
 )
 Index("ix_published_outcomes_published_at", published_outcomes.c.published_at)

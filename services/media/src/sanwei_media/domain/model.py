@@ -12,12 +12,13 @@ of the exposure's history, which is what the re-exposure shows and the referral 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sanwei_contracts.events.common import Sanction
-from sanwei_kit.calendar import CHINA_TZ, DeadlineExplanation, WorkingCalendar
-from sanwei_kit.errors import Conflict, Invalid
+from sanwei_kit.calendar import WorkingDayDeadline
+from sanwei_kit.errors import Conflict
+from sanwei_kit.text import required, stamped_line
 
 
 class ExposureStatus(StrEnum):
@@ -55,35 +56,7 @@ class HistoryEntry:
     by: str | None = None
 
     def line(self) -> str:
-        stamp = self.at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
-        return f"{stamp} {self.text}" + (f"（{self.by}）" if self.by else "")
-
-
-@dataclass
-class Deadline:
-    """An exposure's 整改时限: the last working day, and how it was computed."""
-
-    day: date
-    due_at: datetime
-    working_days: int
-    start: date
-
-    @classmethod
-    def after_working_days(cls, calendar: WorkingCalendar, start: date, working_days: int) -> Deadline:
-        if working_days < 1:
-            raise Invalid("working_days must be at least 1", field="working_days")
-        explanation = calendar.explain(start, working_days)
-        return cls(day=explanation.deadline, due_at=explanation.due_at, working_days=working_days, start=start)
-
-    def explain(self, calendar: WorkingCalendar) -> DeadlineExplanation:
-        return calendar.explain(self.start, self.working_days)
-
-
-def _required(value: str, name: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise Invalid(f"{name} must not be empty", field=name)
-    return value
+        return stamped_line(self.at, self.text, self.by)
 
 
 @dataclass
@@ -96,7 +69,7 @@ class Exposure:
     origin: Origin
     origin_ref: str | None
     published_at: datetime
-    deadline: Deadline
+    deadline: WorkingDayDeadline  # 整改时限, in 工作日 from the day of publication
     status: ExposureStatus = ExposureStatus.OPEN
     round: int = 1
     history: list[HistoryEntry] = field(default_factory=list)
@@ -118,16 +91,16 @@ class Exposure:
         problem: str,
         origin: Origin,
         origin_ref: str | None,
-        deadline: Deadline,
+        deadline: WorkingDayDeadline,
         now: datetime,
         by: str | None = None,
     ) -> Exposure:
         exposure = cls(
             id=id,
             case_id=case_id,
-            unit=_required(unit, "unit"),
-            title=_required(title, "title"),
-            problem=_required(problem, "problem"),
+            unit=required(unit, "unit"),
+            title=required(title, "title"),
+            problem=required(problem, "problem"),
             origin=origin,
             origin_ref=origin_ref,
             published_at=now,
@@ -146,7 +119,7 @@ class Exposure:
         """A “整改进行时” line: what the press found when it followed the rectification."""
         if self.status is ExposureStatus.RECTIFIED:
             raise Conflict(f"exposure {self.id} was rectified on {self.rectified_at:%Y-%m-%d}; the case is closed")
-        entry = HistoryEntry(now, EntryKind.FOLLOW_UP, f"整改进行时：{_required(note, 'note')}", _required(by, "by"))
+        entry = HistoryEntry(now, EntryKind.FOLLOW_UP, f"整改进行时：{required(note, 'note')}", required(by, "by"))
         self.history.append(entry)
         return entry
 
@@ -158,8 +131,8 @@ class Exposure:
                 f"exposure {self.id} was not rectified by {self.deadline.day.isoformat()} and has been re-exposed "
                 "and referred to the discipline commission; a late rectification is a matter for that process"
             )
-        self.rectified_by = _required(confirmed_by, "confirmed_by")
-        self.rectification_note = _required(note, "note")
+        self.rectified_by = required(confirmed_by, "confirmed_by")
+        self.rectification_note = required(note, "note")
         self.status = ExposureStatus.RECTIFIED
         self.rectified_at = now
         self.history.append(HistoryEntry(now, EntryKind.RECTIFIED, f"整改到位：{self.rectification_note}",
@@ -167,7 +140,7 @@ class Exposure:
 
     def mark_unrectified(self, now: datetime) -> bool:
         """The deadline timer fired. True if this made the exposure unrectified (only ever once)."""
-        if self.status is not ExposureStatus.OPEN or now < self.deadline.due_at:
+        if self.status is not ExposureStatus.OPEN or not self.deadline.has_passed(now):
             return False
         self.status = ExposureStatus.UNRECTIFIED
         self.unrectified_at = now

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -13,16 +12,6 @@ from sanwei_progress.adapters.tables import completion_claims, reports, tasks
 from sanwei_progress.domain.model import ClaimStatus, CompletionClaim, ProgressReport, TaskStatus, TrackedTask
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
-
-
 def _task_from_row(row: Any) -> TrackedTask:
     return TrackedTask(
         id=row.id,
@@ -30,10 +19,10 @@ def _task_from_row(row: Any) -> TrackedTask:
         lead_unit=row.lead_unit,
         co_units=list(row.co_units or []),
         deadline=row.deadline,
-        due_at=_aware(row.due_at),
-        deadline_changed_at=_aware(row.deadline_changed_at),
+        due_at=row.due_at,
+        deadline_changed_at=row.deadline_changed_at,
         status=TaskStatus(row.status),
-        completed_at=_aware(row.completed_at),
+        completed_at=row.completed_at,
         completed_late=row.completed_late,
     )
 
@@ -45,9 +34,9 @@ def _task_values(task: TrackedTask) -> dict[str, Any]:
         "co_units": task.co_units,
         "status": task.status.value,
         "deadline": task.deadline,
-        "due_at": _utc(task.due_at),
-        "deadline_changed_at": _utc(task.deadline_changed_at),
-        "completed_at": _utc(task.completed_at),
+        "due_at": task.due_at,
+        "deadline_changed_at": task.deadline_changed_at,
+        "completed_at": task.completed_at,
         "completed_late": task.completed_late,
     }
 
@@ -55,7 +44,7 @@ def _task_values(task: TrackedTask) -> dict[str, Any]:
 def _report_from_row(row: Any) -> ProgressReport:
     return ProgressReport(
         id=row.id, task_id=row.task_id, unit=row.unit, period=row.period, text=row.text,
-        submitted_at=_aware(row.submitted_at),  # type: ignore[arg-type]
+        submitted_at=row.submitted_at,
     )
 
 
@@ -65,10 +54,10 @@ def _claim_from_row(row: Any) -> CompletionClaim:
         task_id=row.task_id,
         unit=row.unit,
         text=row.text,
-        claimed_at=_aware(row.claimed_at),  # type: ignore[arg-type]
+        claimed_at=row.claimed_at,
         status=ClaimStatus(row.status),
         decided_by=row.decided_by,
-        decided_at=_aware(row.decided_at),
+        decided_at=row.decided_at,
         rejection_reason=row.rejection_reason,
     )
 
@@ -77,7 +66,7 @@ def _claim_values(claim: CompletionClaim) -> dict[str, Any]:
     return {
         "status": claim.status.value,
         "decided_by": claim.decided_by,
-        "decided_at": _utc(claim.decided_at),
+        "decided_at": claim.decided_at,
         "rejection_reason": claim.rejection_reason,
     }
 
@@ -108,7 +97,7 @@ class ProgressRepository:
         await self._conn.execute(
             reports.insert().values(
                 id=report.id, task_id=report.task_id, unit=report.unit, period=report.period, text=report.text,
-                submitted_at=_utc(report.submitted_at),
+                submitted_at=report.submitted_at,
             )
         )
 
@@ -140,7 +129,7 @@ class ProgressRepository:
         await self._conn.execute(
             completion_claims.insert().values(
                 id=claim.id, task_id=claim.task_id, unit=claim.unit, text=claim.text,
-                claimed_at=_utc(claim.claimed_at), **_claim_values(claim),
+                claimed_at=claim.claimed_at, **_claim_values(claim),
             )
         )
 

@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     String,
@@ -16,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from sanwei_kit.db import KitTables, new_metadata
+from sanwei_kit.db import KitTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
 kit = KitTables(metadata)
@@ -31,9 +30,9 @@ tasks = Table(
     Column("co_units", JSON, nullable=False),
     Column("status", String(20), nullable=False),
     Column("deadline", Date, nullable=True),
-    Column("due_at", DateTime(timezone=True), nullable=True),
-    Column("deadline_changed_at", DateTime(timezone=True), nullable=True),
-    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("due_at", UtcDateTime(), nullable=True),
+    Column("deadline_changed_at", UtcDateTime(), nullable=True),
+    Column("completed_at", UtcDateTime(), nullable=True),
     Column("completed_late", Boolean, nullable=True),
 )
 Index("ix_tasks_lead_unit", tasks.c.lead_unit)
@@ -46,7 +45,7 @@ reports = Table(
     Column("unit", String(200), nullable=False),
     Column("period", String(20), nullable=False),
     Column("text", Text, nullable=False),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
     # 最多报一次: one report per task, unit and period, whatever the race.
     UniqueConstraint("task_id", "unit", "period"),
 )
@@ -60,9 +59,9 @@ completion_claims = Table(
     Column("unit", String(200), nullable=False),
     Column("text", Text, nullable=False),
     Column("status", String(20), nullable=False),
-    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_at", UtcDateTime(), nullable=False),
     Column("decided_by", String(200), nullable=True),
-    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decided_at", UtcDateTime(), nullable=True),
     Column("rejection_reason", Text, nullable=True),
 )
 Index("ix_completion_claims_task_id", completion_claims.c.task_id, completion_claims.c.claimed_at)

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sanwei_kit.errors import Conflict, Invalid
+from sanwei_kit.text import normalize_text, normalize_unit
 
 
 class TaskStatus(StrEnum):
@@ -36,17 +37,6 @@ class ClaimStatus(StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
-
-
-def normalize_unit(name: str) -> str:
-    """One spelling per unit name: half-width forms, no spaces (“区 投促局 ” is 区投促局)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
-
-
-def normalize_text(text: str) -> str:
-    """Report text as compared for “最多报一次”: trailing spaces and line-end styles do not count."""
-    lines = unicodedata.normalize("NFC", text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip()
 
 
 _YEAR = r"(?P<year>\d{4})"

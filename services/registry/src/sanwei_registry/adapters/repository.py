@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from sanwei_kit.calendar import WorkingDayDeadline
 from sanwei_kit.errors import NotFound
 from sanwei_registry.adapters.tables import task_lists, tasks
-from sanwei_registry.domain.model import Deadline, Task, TaskList, TaskStatus
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+from sanwei_registry.domain.model import Task, TaskList, TaskStatus
 
 
 def _task_from_row(row: Any) -> Task:
     deadline = None
     if row.deadline is not None:
-        deadline = Deadline(
+        deadline = WorkingDayDeadline(
             day=row.deadline,
-            due_at=_aware(row.due_at),  # type: ignore[arg-type]
+            due_at=row.due_at,
             working_days=row.deadline_working_days,
             start=row.deadline_start,
         )
@@ -37,8 +31,8 @@ def _task_from_row(row: Any) -> Task:
         co_units=list(row.co_units or []),
         status=TaskStatus(row.status),
         deadline=deadline,
-        overdue_at=_aware(row.overdue_at),
-        completed_at=_aware(row.completed_at),
+        overdue_at=row.overdue_at,
+        completed_at=row.completed_at,
         completed_late=row.completed_late,
     )
 
@@ -52,7 +46,7 @@ def _task_values(task: Task) -> dict[str, Any]:
         "co_units": task.co_units,
         "status": task.status.value,
         "deadline": d.day if d else None,
-        "due_at": d.due_at.astimezone(UTC) if d else None,
+        "due_at": d.due_at if d else None,
         "deadline_working_days": d.working_days if d else None,
         "deadline_start": d.start if d else None,
         "overdue_at": task.overdue_at,
@@ -90,7 +84,7 @@ class TaskRepository:
         row = (await self._conn.execute(select(task_lists).where(task_lists.c.id == task_list_id))).first()
         if row is None:
             raise NotFound(f"no task list {task_list_id}")
-        return TaskList(id=row.id, title=row.title, source=row.source, created_at=_aware(row.created_at))  # type: ignore[arg-type]
+        return TaskList(id=row.id, title=row.title, source=row.source, created_at=row.created_at)
 
     async def lists(self) -> list[tuple[TaskList, int]]:
         query = (
@@ -101,7 +95,7 @@ class TaskRepository:
         )
         rows = (await self._conn.execute(query)).all()
         return [
-            (TaskList(id=r.id, title=r.title, source=r.source, created_at=_aware(r.created_at)), r.task_count)  # type: ignore[arg-type]
+            (TaskList(id=r.id, title=r.title, source=r.source, created_at=r.created_at), r.task_count)
             for r in rows
         ]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 
-from sanwei_kit.db import KitTables, new_metadata
+from sanwei_kit.db import KitTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
 kit = KitTables(metadata)
@@ -15,7 +15,7 @@ task_lists = Table(
     Column("id", String(36), primary_key=True),
     Column("title", Text, nullable=False),
     Column("source", Text, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 tasks = Table(
@@ -30,11 +30,11 @@ tasks = Table(
     Column("co_units", JSON, nullable=False),
     Column("status", String(20), nullable=False),
     Column("deadline", Date, nullable=True),
-    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("due_at", UtcDateTime(), nullable=True),
     Column("deadline_working_days", Integer, nullable=True),
     Column("deadline_start", Date, nullable=True),
-    Column("overdue_at", DateTime(timezone=True), nullable=True),
-    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("overdue_at", UtcDateTime(), nullable=True),
+    Column("completed_at", UtcDateTime(), nullable=True),
     Column("completed_late", Boolean, nullable=True),
 )
 Index("ix_tasks_task_list_id", tasks.c.task_list_id, tasks.c.position)

@@ -9,10 +9,10 @@ A task becomes overdue at most once; a completed task never becomes overdue.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
-from sanwei_kit.calendar import DeadlineExplanation, WorkingCalendar, due_instant, local_date
+from sanwei_kit.calendar import WorkingDayDeadline, local_date
 from sanwei_kit.errors import Conflict, Invalid
 
 
@@ -20,32 +20,6 @@ class TaskStatus(StrEnum):
     OPEN = "open"
     OVERDUE = "overdue"
     COMPLETED = "completed"
-
-
-@dataclass
-class Deadline:
-    """A task's 完成时限: the last working day, and how it was set."""
-
-    day: date
-    due_at: datetime
-    working_days: int | None = None
-    start: date | None = None
-
-    @classmethod
-    def on(cls, day: date) -> Deadline:
-        return cls(day=day, due_at=due_instant(day))
-
-    @classmethod
-    def after_working_days(cls, calendar: WorkingCalendar, start: date, working_days: int) -> Deadline:
-        if working_days < 1:
-            raise Invalid("working_days must be at least 1", field="working_days")
-        explanation = calendar.explain(start, working_days)
-        return cls(day=explanation.deadline, due_at=explanation.due_at, working_days=working_days, start=start)
-
-    def explain(self, calendar: WorkingCalendar) -> DeadlineExplanation | None:
-        if self.working_days is None or self.start is None:
-            return None
-        return calendar.explain(self.start, self.working_days)
 
 
 @dataclass
@@ -57,12 +31,12 @@ class Task:
     co_units: list[str] = field(default_factory=list)
     seq: str | None = None
     status: TaskStatus = TaskStatus.OPEN
-    deadline: Deadline | None = None
+    deadline: WorkingDayDeadline | None = None  # 完成时限: a date, or N 工作日 from a start day
     overdue_at: datetime | None = None
     completed_at: datetime | None = None
     completed_late: bool | None = None
 
-    def set_deadline(self, deadline: Deadline, now: datetime) -> None:
+    def set_deadline(self, deadline: WorkingDayDeadline, now: datetime) -> None:
         if self.status is TaskStatus.COMPLETED:
             raise Conflict(f"task {self.id} is completed; its deadline can no longer change")
         if self.status is TaskStatus.OVERDUE:
@@ -75,7 +49,7 @@ class Task:
         """The deadline timer fired. True if this made the task overdue (only ever once)."""
         if self.status is not TaskStatus.OPEN or self.deadline is None:
             return False
-        if now < self.deadline.due_at:
+        if not self.deadline.has_passed(now):
             return False
         self.status = TaskStatus.OVERDUE
         self.overdue_at = now

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -10,52 +9,41 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts.events.common import NoticeLevel
+from sanwei_kit.calendar import WorkingDayDeadline
 from sanwei_kit.errors import NotFound
+from sanwei_kit.numbering import YearlyNumber
 from sanwei_supervision.adapters.tables import notice_numbers, notices, rectification_reports
 from sanwei_supervision.domain.model import (
     Notice,
-    NoticeNumber,
     NoticeStatus,
     NoticeTrigger,
-    RectificationDeadline,
     RectificationReport,
     ReportStatus,
 )
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
-
-
 def _notice_from_row(row: Any) -> Notice:
     return Notice(
         id=row.id,
-        number=NoticeNumber.parse(row.number),
+        number=YearlyNumber.parse(row.number),
         case_id=row.case_id,
         trigger=NoticeTrigger(row.trigger),
         unit=row.unit,
         problem=row.problem,
         requirement=row.requirement,
         level=NoticeLevel(row.level),
-        issued_at=_aware(row.issued_at),  # type: ignore[arg-type]
-        deadline=RectificationDeadline(
-            start=row.deadline_start, working_days=row.working_days, day=row.deadline,
-            due_at=_aware(row.due_at),  # type: ignore[arg-type]
+        issued_at=row.issued_at,
+        deadline=WorkingDayDeadline(
+            day=row.deadline, due_at=row.due_at, working_days=row.working_days, start=row.deadline_start
         ),
         task_id=row.task_id,
         cause_event_id=row.cause_event_id,
         issued_by=row.issued_by,
         status=NoticeStatus(row.status),
-        rectified_at=_aware(row.rectified_at),
+        rectified_at=row.rectified_at,
         rectified_report_id=row.rectified_report_id,
         rectified_by=row.rectified_by,
-        unrectified_at=_aware(row.unrectified_at),
+        unrectified_at=row.unrectified_at,
     )
 
 
@@ -64,10 +52,10 @@ def _notice_state(notice: Notice) -> dict[str, Any]:
     return {
         "level": notice.level.value,
         "status": notice.status.value,
-        "rectified_at": _utc(notice.rectified_at),
+        "rectified_at": notice.rectified_at,
         "rectified_report_id": notice.rectified_report_id,
         "rectified_by": notice.rectified_by,
-        "unrectified_at": _utc(notice.unrectified_at),
+        "unrectified_at": notice.unrectified_at,
     }
 
 
@@ -78,10 +66,10 @@ def _report_from_row(row: Any) -> RectificationReport:
         unit=row.unit,
         text=row.text,
         evidence=list(row.evidence or []),
-        submitted_at=_aware(row.submitted_at),  # type: ignore[arg-type]
+        submitted_at=row.submitted_at,
         status=ReportStatus(row.status),
         reviewed_by=row.reviewed_by,
-        reviewed_at=_aware(row.reviewed_at),
+        reviewed_at=row.reviewed_at,
         return_reason=row.return_reason,
     )
 
@@ -90,7 +78,7 @@ def _report_state(report: RectificationReport) -> dict[str, Any]:
     return {
         "status": report.status.value,
         "reviewed_by": report.reviewed_by,
-        "reviewed_at": _utc(report.reviewed_at),
+        "reviewed_at": report.reviewed_at,
         "return_reason": report.return_reason,
     }
 
@@ -113,7 +101,7 @@ class NoticeRepository:
             pass
         return (await self._conn.execute(query)).scalar_one()
 
-    async def record_number(self, number: NoticeNumber) -> None:
+    async def record_number(self, number: YearlyNumber) -> None:
         await self._conn.execute(
             notice_numbers.update().where(notice_numbers.c.year == number.year).values(last_seq=number.seq)
         )
@@ -134,12 +122,12 @@ class NoticeRepository:
                 unit=notice.unit,
                 problem=notice.problem,
                 requirement=notice.requirement,
-                issued_at=_utc(notice.issued_at),
+                issued_at=notice.issued_at,
                 issued_by=notice.issued_by,
                 deadline_start=d.start,
                 working_days=d.working_days,
                 deadline=d.day,
-                due_at=_utc(d.due_at),
+                due_at=d.due_at,
                 **_notice_state(notice),
             )
         )
@@ -181,7 +169,7 @@ class NoticeRepository:
         await self._conn.execute(
             rectification_reports.insert().values(
                 id=report.id, notice_id=report.notice_id, unit=report.unit, text=report.text,
-                evidence=report.evidence, submitted_at=_utc(report.submitted_at), **_report_state(report),
+                evidence=report.evidence, submitted_at=report.submitted_at, **_report_state(report),
             )
         )
 

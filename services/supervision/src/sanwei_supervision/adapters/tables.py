@@ -6,7 +6,6 @@ from sqlalchemy import (
     JSON,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -16,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from sanwei_kit.db import KitTables, new_metadata
+from sanwei_kit.db import KitTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
 kit = KitTables(metadata)
@@ -46,16 +45,16 @@ notices = Table(
     Column("requirement", Text, nullable=False),
     Column("level", String(10), nullable=False),
     Column("status", String(20), nullable=False),
-    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
     Column("issued_by", String(200), nullable=True),
     Column("deadline_start", Date, nullable=False),
     Column("working_days", Integer, nullable=False),
     Column("deadline", Date, nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=False),
-    Column("rectified_at", DateTime(timezone=True), nullable=True),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("rectified_at", UtcDateTime(), nullable=True),
     Column("rectified_report_id", String(36), nullable=True),
     Column("rectified_by", String(200), nullable=True),
-    Column("unrectified_at", DateTime(timezone=True), nullable=True),
+    Column("unrectified_at", UtcDateTime(), nullable=True),
     UniqueConstraint("year", "seq"),
     # One notice per overdue task (task_id is NULL for notices the 指挥部 issues directly).
     UniqueConstraint("task_id", "trigger"),
@@ -72,9 +71,9 @@ rectification_reports = Table(
     Column("text", Text, nullable=False),
     Column("evidence", JSON, nullable=False),
     Column("status", String(20), nullable=False),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
     Column("reviewed_by", String(200), nullable=True),
-    Column("reviewed_at", DateTime(timezone=True), nullable=True),
+    Column("reviewed_at", UtcDateTime(), nullable=True),
     Column("return_reason", Text, nullable=True),
 )
 Index("ix_rectification_reports_notice_id", rectification_reports.c.notice_id, rectification_reports.c.submitted_at)

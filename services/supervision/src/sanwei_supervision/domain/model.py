@@ -14,15 +14,15 @@ same report again answers with the one already sent.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
 from sanwei_contracts.events.common import NoticeLevel
-from sanwei_kit.calendar import DeadlineExplanation, WorkingCalendar, local_date
+from sanwei_kit.calendar import WorkingCalendar, WorkingDayDeadline, local_date
 from sanwei_kit.errors import Conflict, Invalid
+from sanwei_kit.numbering import YearlyNumber
+from sanwei_kit.text import normalize_text, normalize_unit
 
 
 class NoticeStatus(StrEnum):
@@ -53,15 +53,6 @@ def escalate(level: NoticeLevel) -> NoticeLevel:
     return _NEXT_LEVEL[level]
 
 
-def normalize_unit(name: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
-
-
-def normalize_text(text: str) -> str:
-    lines = unicodedata.normalize("NFC", text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip()
-
-
 def chinese_date(day: date) -> str:
     """A date as official documents write it: 2026年10月13日."""
     return f"{day.year}年{day.month}月{day.day}日"
@@ -76,63 +67,6 @@ def overdue_problem(title: str, deadline: date) -> str:
 def rectification_requirement(working_days: int, deadline: date) -> str:
     """What a notice requires by default."""
     return f"请于{working_days}个工作日内整改到位并报送整改报告（整改时限 {chinese_date(deadline)}）"
-
-
-def notice_year(instant: datetime) -> int:
-    """Notices are numbered per year of the day they are issued, in China time."""
-    return local_date(instant).year
-
-
-_NUMBER = re.compile(r"^(?P<prefix>.+)〔(?P<year>\d{4})〕(?P<seq>\d+)号$")
-
-
-@dataclass(frozen=True)
-class NoticeNumber:
-    """督〔2026〕15号: the 15th notice issued in 2026."""
-
-    year: int
-    seq: int
-    prefix: str = "督"
-
-    def __str__(self) -> str:
-        return f"{self.prefix}〔{self.year}〕{self.seq}号"
-
-    @classmethod
-    def parse(cls, text: str) -> NoticeNumber:
-        match = _NUMBER.match(text)
-        if not match:
-            raise ValueError(f"{text!r} is not a notice number like 督〔2026〕15号")
-        return cls(int(match["year"]), int(match["seq"]), match["prefix"])
-
-    @classmethod
-    def next(cls, year: int, last_seq: int, prefix: str = "督") -> NoticeNumber:
-        """The number after the year's last one (`last_seq` 0 when none was issued that year)."""
-        if last_seq < 0:
-            raise ValueError("last_seq must be zero or more")
-        return cls(year, last_seq + 1, prefix)
-
-
-@dataclass(frozen=True)
-class RectificationDeadline:
-    """整改时限: N working days counted from the day after `start`, the day the notice was issued."""
-
-    start: date
-    working_days: int
-    day: date
-    due_at: datetime
-
-    @classmethod
-    def count(cls, calendar: WorkingCalendar, start: date, working_days: int) -> RectificationDeadline:
-        if working_days < 1:
-            raise Invalid("working_days must be at least 1", field="working_days")
-        explanation = calendar.explain(start, working_days)
-        return cls(start=start, working_days=working_days, day=explanation.deadline, due_at=explanation.due_at)
-
-    def explain(self, calendar: WorkingCalendar) -> DeadlineExplanation:
-        return calendar.explain(self.start, self.working_days)
-
-    def has_passed(self, now: datetime) -> bool:
-        return now >= self.due_at
 
 
 @dataclass
@@ -155,7 +89,7 @@ class RectificationReport:
 @dataclass
 class Notice:
     id: str
-    number: NoticeNumber
+    number: YearlyNumber  # 督〔2026〕15号
     case_id: str
     trigger: NoticeTrigger
     unit: str
@@ -163,7 +97,7 @@ class Notice:
     requirement: str
     level: NoticeLevel
     issued_at: datetime
-    deadline: RectificationDeadline
+    deadline: WorkingDayDeadline  # 整改时限: N 工作日 counted from the day after the day of issue
     task_id: str | None = None
     cause_event_id: str | None = None
     issued_by: str | None = None
@@ -178,7 +112,7 @@ class Notice:
         cls,
         *,
         notice_id: str,
-        number: NoticeNumber,
+        number: YearlyNumber,
         case_id: str,
         trigger: NoticeTrigger,
         unit: str,
@@ -199,7 +133,7 @@ class Notice:
         problem = normalize_text(problem)
         if not problem:
             raise Invalid("a notice states the problem to rectify", field="problem")
-        deadline = RectificationDeadline.count(calendar, local_date(now), working_days)
+        deadline = WorkingDayDeadline.after_working_days(calendar, local_date(now), working_days)
         requirement = normalize_text(requirement or "") or rectification_requirement(working_days, deadline.day)
         return cls(
             id=notice_id, number=number, case_id=case_id, trigger=trigger, unit=unit, problem=problem,

@@ -1,0 +1,101 @@
+"""The kit's database helpers on SQLite: instants in UTC, append-only lists, racing writers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import produce_migrations, render_python_code
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, Integer, String, Table, create_engine, select
+from sqlalchemy.exc import IntegrityError
+
+from sanwei_kit.calendar import CHINA_TZ
+from sanwei_kit.db import Database, UtcDateTime, append_new_rows, new_metadata, once_more_on_race
+from sanwei_kit.migrations import render_item
+
+pytestmark = pytest.mark.unit
+
+metadata = new_metadata()
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime(), nullable=True),
+)
+lines = Table(
+    "lines",
+    metadata,
+    Column("owner_id", String(36), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("text", String(200), nullable=False),
+)
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/kit.db")
+    async with database.transaction() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield database
+    await database.dispose()
+
+
+async def test_an_instant_in_china_time_reads_back_as_the_same_instant_in_utc(db):
+    nine_in_jinan = datetime(2026, 10, 8, 9, 0, tzinfo=CHINA_TZ)
+    async with db.transaction() as conn:
+        await conn.execute(events.insert().values(id=1, at=nine_in_jinan))
+        await conn.execute(events.insert().values(id=2, at=datetime(2026, 10, 8, 1, 0)))  # naive: taken as UTC
+        await conn.execute(events.insert().values(id=3, at=None))
+    async with db.connect() as conn:
+        stored = dict((await conn.execute(select(events.c.id, events.c.at).order_by(events.c.id))).all())
+        # Compared values are converted too, so a China-time bound finds the UTC-stored row.
+        found = (await conn.execute(select(events.c.id).where(events.c.at <= nine_in_jinan))).scalars().all()
+    assert stored[1] == nine_in_jinan
+    assert stored[1].tzinfo is UTC
+    assert stored[2] == datetime(2026, 10, 8, 1, 0, tzinfo=UTC)
+    assert stored[3] is None
+    assert sorted(found) == [1, 2]
+    async with db.connect() as conn:
+        earlier = nine_in_jinan - timedelta(minutes=1)
+        assert (await conn.execute(select(events.c.id).where(events.c.at <= earlier))).scalars().all() == []
+
+
+async def test_an_append_only_list_stores_only_the_rows_not_yet_stored(db):
+    async with db.transaction() as conn:
+        await append_new_rows(conn, lines, lines.c.owner_id, "a", [{"text": "one"}])
+        await append_new_rows(conn, lines, lines.c.owner_id, "b", [{"text": "other"}])
+        await append_new_rows(conn, lines, lines.c.owner_id, "a", [{"text": "one"}, {"text": "two"}])
+        await append_new_rows(conn, lines, lines.c.owner_id, "a", [{"text": "one"}, {"text": "two"}])
+    async with db.connect() as conn:
+        rows = (await conn.execute(select(lines).order_by(lines.c.owner_id, lines.c.position))).all()
+    assert [tuple(r) for r in rows] == [("a", 0, "one"), ("a", 1, "two"), ("b", 0, "other")]
+
+
+async def test_a_use_case_that_lost_a_race_runs_once_more_and_no_more():
+    calls: list[int] = []
+
+    async def loses_once() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("INSERT", {}, Exception("unique"))
+        return "answer"
+
+    assert await once_more_on_race(loses_once) == "answer"
+    assert len(calls) == 2
+
+    async def always_loses() -> str:
+        raise IntegrityError("INSERT", {}, Exception("unique"))
+
+    with pytest.raises(IntegrityError):
+        await once_more_on_race(always_loses)
+
+
+def test_autogenerate_writes_the_utc_type_as_the_plain_type_it_stores_as():
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        operations = produce_migrations(context, metadata)
+    code = render_python_code(operations.upgrade_ops, render_item=render_item)
+    assert "sa.Column('at', sa.DateTime(timezone=True), nullable=True)" in code
+    assert "UtcDateTime" not in code
