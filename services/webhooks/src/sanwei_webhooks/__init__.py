@@ -1,0 +1,1 @@
+"""sanwei webhooks: signed, retried deliveries of events to subscribed systems."""
