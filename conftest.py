@@ -1,4 +1,5 @@
-"""Fixtures shared by every test directory: a real nats-server on a free port."""
+"""Fixtures shared by every test directory: a real nats-server on a free port, and the
+clean-up of the PostgreSQL databases tests made (when `SANWEI_TEST_DATABASE_URL` is set)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,15 @@ from pathlib import Path
 import pytest
 
 from sanwei.stack import Stack, free_port
+from sanwei_kit.testing import drop_test_databases, postgres_test_server
+
+
+@pytest.fixture(autouse=True)
+def drop_test_databases_after_each_test() -> Iterator[None]:
+    """Each test's fresh PostgreSQL databases (from `test_database_url`) go when it ends."""
+    yield
+    if postgres_test_server() is not None:
+        drop_test_databases()
 
 
 @pytest.fixture

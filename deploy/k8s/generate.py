@@ -61,6 +61,8 @@ SERVICES: tuple[Service, ...] = (
     Service("audit", 8106, "every event, hash-chained; case timelines",
             {"SANWEI_VERIFY_BATCH_SIZE": "1000"}, requests=("100m", "256Mi"), limits=("1", "768Mi"),
             max_replicas=3, db_storage="20Gi", publishes=False),
+    Service("webhooks", 8107, "signed, retried deliveries of events to subscribed systems",
+            {"SANWEI_DELIVERY_MAX_ATTEMPTS": "10", "SANWEI_DELIVERY_TIMEOUT": "10"}, publishes=False),
 )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.db import Database, UtcDateTime, append_new_rows, new_metadata, once_more_on_race
 from sanwei_kit.migrations import render_item
+from sanwei_kit.testing import test_database_url
 
 pytestmark = pytest.mark.unit
 
@@ -34,7 +35,7 @@ lines = Table(
 
 @pytest.fixture
 async def db(tmp_path):
-    database = Database(f"sqlite+aiosqlite:///{tmp_path}/kit.db")
+    database = Database(test_database_url(tmp_path, "kit"))
     async with database.transaction() as conn:
         await conn.run_sync(metadata.create_all)
     yield database

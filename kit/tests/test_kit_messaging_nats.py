@@ -18,6 +18,7 @@ from sanwei_kit.messaging import Subscription
 from sanwei_kit.outbox import add_event
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.settings import ServiceSettings
+from sanwei_kit.testing import test_database_url
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,7 @@ async def _runtime(tmp_path: Path, nats_url: str, subscriptions: list[Subscripti
     settings = ServiceSettings(
         service_name="probe",
         nats_url=nats_url,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/probe.db",
+        database_url=test_database_url(tmp_path, "probe"),
         migrate_on_start=False,
         retry_delay=0.05,
         max_deliveries=3,
@@ -140,3 +141,27 @@ async def test_poison_messages_go_to_dead_letters_and_do_not_block_the_next(tmp_
         assert reasons[1].startswith("invalid event")
     finally:
         await runtime.stop()
+
+
+async def test_streams_are_made_with_the_configured_number_of_replicas(tmp_path, nats_server, monkeypatch):
+    runtime = await _runtime(tmp_path, nats_server, [])
+    try:
+        client = await nats.connect(nats_server)
+        info = await client.jetstream().stream_info("SANWEI_PROGRESS")
+        await client.close()
+        assert info.config.num_replicas == 1  # the default, for a single nats-server
+    finally:
+        await runtime.stop()
+
+    monkeypatch.setenv("SANWEI_STREAM_REPLICAS", "3")
+    settings = ServiceSettings(service_name="probe", nats_url=nats_server, database_url=test_database_url(tmp_path, "r3"),
+                               migrate_on_start=False)
+    assert settings.stream_replicas == 3
+    replicated = Runtime(settings, new_metadata(), KitTables(new_metadata()))
+    replicated.build_app(title="probe", description="", routers=[], subscriptions=[], timer_handlers={},
+                         migrations_dir=tmp_path)
+    # A single server cannot hold three replicas: start refuses instead of quietly keeping one.
+    with pytest.raises(Exception, match="(?i)replica"):
+        await replicated.start()
+    await replicated.broker.stop()
+    await replicated.db.dispose()

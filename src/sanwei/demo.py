@@ -97,9 +97,9 @@ class Demo:
         first = self.call("GET", "registry", "/clock")["now"]
         self.wait_for("the simulated clock to start", lambda: self.call("GET", "registry", "/clock")["now"] != first)
 
-    def run(self, sheet: Path) -> list[Case]:
+    def run(self, sheet: Path, *, list_title: str | None = None) -> list[Case]:
         self.wait_for_clock_to_start()
-        tasks = self.import_sheet(sheet)
+        tasks = self.import_sheet(sheet, title=list_title)
         cases = [
             Case("completed in time", tasks[0], "sanwei.registry.task.v1.completed"),
             Case("rectified after the 督办通知书", tasks[1], "sanwei.supervision.notice.v1.rectified"),
@@ -124,11 +124,13 @@ class Demo:
         self.say("the 曝光台 feed shows the published outcomes (问责一批、通报曝光一批)")
         return cases
 
-    def import_sheet(self, sheet: Path) -> list[dict[str, Any]]:
+    def import_sheet(self, sheet: Path, *, title: str | None = None) -> list[dict[str, Any]]:
+        """Import the sheet as a task list; a title of its own makes a re-import a new list."""
         with sheet.open("rb") as handle:
             report = self.call(
                 "POST", "registry", "/task-lists/import",
                 files={"file": (sheet.name, handle, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+                data={"title": title} if title else None,
             )
         task_list = report["task_list"]
         self.say(
@@ -241,7 +243,8 @@ def run_demo(console: Console, *, attach: bool, sheet: Path | None) -> int:
     sheet = sheet or default_sheet()
     if attach:
         urls = {name: f"http://127.0.0.1:{port}" for name, port in SERVICES.items()}
-        return _play(console, urls, sheet)
+        # Importing the same sheet twice is idempotent, so a second demo on one stack needs its own list.
+        return _play(console, urls, sheet, list_title=f"演示 {datetime.now(CHINA):%Y-%m-%d %H:%M:%S}")
     with tempfile.TemporaryDirectory(prefix="sanwei-demo-") as scratch:
         stack = accelerated_stack(Path(scratch))
         console.print(f"starting nats-server and six services (logs in {stack.log_dir}) …")
@@ -252,14 +255,14 @@ def run_demo(console: Console, *, attach: bool, sheet: Path | None) -> int:
             stack.stop()
 
 
-def _play(console: Console, urls: dict[str, str], sheet: Path) -> int:
+def _play(console: Console, urls: dict[str, str], sheet: Path, *, list_title: str | None = None) -> int:
     demo = Demo(console, urls)
     clock = demo.call("GET", "registry", "/clock")
     if clock["speed"] < 3600:
         console.print("[red]the running stack uses a real-time clock; start it with `sanwei up --speed 86400`[/red]")
         return 2
     try:
-        cases = demo.run(sheet)
+        cases = demo.run(sheet, list_title=list_title)
         for case in cases:
             demo.print_timeline(case)
         verify = demo.call("GET", "audit", "/audit/verify")

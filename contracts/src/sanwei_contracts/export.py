@@ -67,6 +67,12 @@ SERVICE_INFO: dict[str, tuple[str, str]] = {
         "记录每一个事件（哈希链防篡改），提供每个案件跨督导检查、媒体监督、纪委问责的完整时间线。\n\n"
         "Records every event on a hash chain and serves each case's timeline across all tracks.",
     ),
+    "webhooks": (
+        "事件推送服务（Webhook）",
+        "向已登记的外部系统（OA、12345 热线等）推送其订阅的事件：HMAC 签名、失败重试、投递状态可查。\n\n"
+        "Delivers the events a registered external system subscribed to as signed HTTP POSTs, "
+        "retried with backoff; every delivery's state is visible.",
+    ),
 }
 
 

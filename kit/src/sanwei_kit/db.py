@@ -217,3 +217,41 @@ def _create_engine(url: str) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+# --- creating and dropping whole databases (tests, the local stack) ---------------------------
+
+
+def is_postgresql_url(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+async def create_database(server_url: str, name: str) -> str:
+    """Create database `name` on the PostgreSQL server of `server_url`; return its URL.
+
+    `server_url` is any database URL on that server whose user may create databases
+    (e.g. `postgresql+asyncpg://postgres@127.0.0.1:5432/postgres`).
+    """
+    from sqlalchemy import text
+
+    server = make_url(server_url)
+    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(url: str, *, maintenance_database: str = "postgres") -> None:
+    """Drop the PostgreSQL database of `url`, disconnecting whoever is still connected."""
+    from sqlalchemy import text
+
+    target = make_url(url)
+    engine = create_async_engine(target.set(database=maintenance_database), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()

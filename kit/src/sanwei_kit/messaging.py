@@ -173,6 +173,7 @@ class ReliableConsumer:
             await message.ack()
             if handled:
                 self.handled_total += 1
+                log.info("consumer.handled", consumer=self.name, attempt=deliveries)
                 self._after_commit()
 
     async def handle_once(self, envelope: Envelope[Any]) -> bool:

@@ -64,7 +64,25 @@ def run_env(context, metadata: MetaData) -> None:  # type: ignore[no-untyped-def
     asyncio.run(_online())
 
 
+# Key of the PostgreSQL advisory lock held while a database is migrated ("sanwei" in ASCII).
+MIGRATION_LOCK_KEY = 0x73616E776569
+
+
+def lock_for_migration(connection: Connection) -> None:
+    """On PostgreSQL, wait for the database's migration lock; held until the transaction ends.
+
+    Two replicas starting at once (migrate_on_start) or a migration Job next to a starting
+    pod then migrate one after the other: the second finds the schema at head and does
+    nothing, instead of both creating the same tables. PostgreSQL's DDL is transactional, so
+    the lock, the migration and the version row commit together. SQLite needs no lock: the
+    kit's write transactions already serialise (BEGIN IMMEDIATE).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+
+
 def _migrate(context, connection: Connection, metadata: MetaData) -> None:  # type: ignore[no-untyped-def]
+    lock_for_migration(connection)
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -8,11 +8,12 @@ crashes between publishing and marking re-publishes and JetStream drops the dupl
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import Row, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts import Envelope
@@ -94,20 +95,51 @@ class OutboxRelay:
                 pass
 
     async def relay_once(self) -> int:
+        if self._db.is_sqlite:
+            return await self._relay_unclaimed()
+        return await self._relay_claimed()
+
+    def _unpublished(self, *, claim: bool) -> Select[Any]:
         outbox = self._tables.outbox
+        query = (
+            select(outbox.c.seq, outbox.c.event_id, outbox.c.subject, outbox.c.payload)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.seq)
+            .limit(self._batch_size)
+        )
+        return query.with_for_update(skip_locked=True) if claim else query
+
+    async def _relay_claimed(self) -> int:
+        """Several replicas (PostgreSQL): each row is claimed by one relay while it publishes.
+
+        The rows are locked `FOR UPDATE SKIP LOCKED` in a transaction that lasts one
+        batch's publishing (acks take milliseconds): another replica's relay skips them and
+        takes the next unpublished rows instead of sending the same ones. If this replica
+        dies mid-batch the locks go with its connection and the rows are sent again by
+        whoever claims them next; the stream drops the copies by Nats-Msg-Id.
+        """
+        async with self._db.transaction() as conn:
+            rows = (await conn.execute(self._unpublished(claim=True))).all()
+            if not rows:
+                return 0
+            done, failed = await self._publish(rows)
+            await self._mark_published(conn, done)
+        return self._count(done, failed)
+
+    async def _relay_unclaimed(self) -> int:
+        """One process per SQLite file: read, publish, then mark in a short write transaction."""
         async with self._db.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(outbox.c.seq, outbox.c.event_id, outbox.c.subject, outbox.c.payload)
-                    .where(outbox.c.published_at.is_(None))
-                    .order_by(outbox.c.seq)
-                    .limit(self._batch_size)
-                )
-            ).all()
+            rows = (await conn.execute(self._unpublished(claim=False))).all()
         if not rows:
             return 0
-        # Publish concurrently and await every ack; order within a subject is kept by JetStream
-        # sequence only if sent in order, so send in order and await the acks together.
+        done, failed = await self._publish(rows)
+        if done:
+            async with self._db.transaction() as conn:
+                await self._mark_published(conn, done)
+        return self._count(done, failed)
+
+    async def _publish(self, rows: Sequence[Row[Any]]) -> tuple[list[int], list[BaseException]]:
+        # Send in order and await every ack together: JetStream keeps the order of sending.
         sends = [
             asyncio.ensure_future(self._publisher.publish(r.subject, r.payload.encode(), r.event_id))
             for r in rows
@@ -115,11 +147,14 @@ class OutboxRelay:
         results = await asyncio.gather(*sends, return_exceptions=True)
         done = [r.seq for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
         failed = [res for res in results if isinstance(res, BaseException)]
+        return done, failed
+
+    async def _mark_published(self, conn: AsyncConnection, done: list[int]) -> None:
         if done:
-            async with self._db.transaction() as conn:
-                await conn.execute(
-                    update(outbox).where(outbox.c.seq.in_(done)).values(published_at=datetime.now(UTC))
-                )
+            outbox = self._tables.outbox
+            await conn.execute(update(outbox).where(outbox.c.seq.in_(done)).values(published_at=datetime.now(UTC)))
+
+    def _count(self, done: list[int], failed: list[BaseException]) -> int:
         self.published_total += len(done)
         if failed:
             raise failed[0]

@@ -11,7 +11,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from fastapi import APIRouter, FastAPI
@@ -30,6 +30,14 @@ from sanwei_kit.settings import ServiceSettings
 from sanwei_kit.timers import TimerHandler, TimerLoop
 
 log = structlog.get_logger(__name__)
+
+
+class BackgroundTask(Protocol):
+    """A loop a service runs beside its consumers (like the relay and the timer loop)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Runtime:
@@ -67,8 +75,13 @@ class Runtime:
         )
         self.consumers: list[ReliableConsumer] = []
         self.timers: TimerLoop | None = None
+        self.background: list[BackgroundTask] = []
         self.migrations_dir: Path | None = None
         self.started = False
+
+    def add_background(self, task: BackgroundTask) -> None:
+        """Start `task` with the runtime (after the broker, relay and timers) and stop it first."""
+        self.background.append(task)
 
     def committed(self) -> None:
         """Tell the relay that a transaction with new events committed."""
@@ -133,16 +146,24 @@ class Runtime:
         if self.settings.migrate_on_start:
             await self.migrate()
         await self.broker.connect()
-        await ensure_streams(self.broker, duplicate_window=self.settings.stream_duplicate_window)
+        await ensure_streams(
+            self.broker,
+            duplicate_window=self.settings.stream_duplicate_window,
+            replicas=self.settings.stream_replicas,
+        )
         await self.broker.start()
         self.relay.start()
         assert self.timers is not None
         self.timers.start()
+        for task in self.background:
+            task.start()
         self.started = True
         log.info("service.started", clock_now=self.clock.now().isoformat(), clock_speed=self.clock.speed)
 
     async def stop(self) -> None:
         self.started = False
+        for task in reversed(self.background):
+            await task.stop()
         if self.timers:
             await self.timers.stop()
         await self.broker.stop()  # drains subscribers: handlers in flight finish and ack

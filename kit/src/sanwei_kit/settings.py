@@ -48,6 +48,9 @@ class ServiceSettings(BaseSettings):
     stream_duplicate_window: float = Field(
         default=3600.0, description="Nats-Msg-Id dedupe window of the streams (s)."
     )
+    stream_replicas: int = Field(
+        default=1, ge=1, le=5, description="JetStream replicas of each stream (3 on a 3-node NATS cluster)."
+    )
 
     # Working-day calendar corrections loaded by the operator (JSON file), if any.
     calendar_overrides_file: str | None = None

@@ -7,7 +7,12 @@ are tested on a real nats-server.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import re
+import threading
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,9 +27,71 @@ from sqlalchemy import MetaData, select
 from sanwei_contracts import Envelope
 from sanwei_contracts.streams import stream_for_subject
 from sanwei_kit.clock import Clock
-from sanwei_kit.db import KitTables
+from sanwei_kit.db import KitTables, create_database, drop_database
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.settings import ServiceSettings
+
+TEST_DATABASE_URL_ENV = "SANWEI_TEST_DATABASE_URL"
+
+# Databases made by `test_database_url` and not dropped yet; the root conftest drops them after each test.
+created_test_databases: list[str] = []
+
+
+def postgres_test_server() -> str | None:
+    """The PostgreSQL server tests run on (`SANWEI_TEST_DATABASE_URL`), or None for SQLite."""
+    return os.environ.get(TEST_DATABASE_URL_ENV) or None
+
+
+def _run_sync(coroutine: Any) -> Any:
+    """Run a coroutine to completion from sync code, even inside a running event loop."""
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # handed to the caller below
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
+def new_postgres_database(server_url: str, name: str) -> str:
+    """Create a fresh, uniquely named database on `server_url` for `name`; return its URL."""
+    label = re.sub(r"[^a-z0-9_]+", "_", name.lower())[:30]
+    return _run_sync(create_database(server_url, f"sanwei_t_{uuid.uuid4().hex[:12]}_{label}"))
+
+
+def drop_postgres_database(url: str) -> None:
+    _run_sync(drop_database(url))
+
+
+def test_database_url(tmp_path: Path, name: str) -> str:
+    """The database URL a test should use for `name`.
+
+    SQLite (the default): a file `name.db` in `tmp_path`. With `SANWEI_TEST_DATABASE_URL`
+    set to a PostgreSQL server URL: a fresh database on that server, dropped after the test
+    (by the root conftest's `drop_test_databases`).
+    """
+    server = postgres_test_server()
+    if server is None:
+        return f"sqlite+aiosqlite:///{tmp_path}/{name}.db"
+    url = new_postgres_database(server, name)
+    created_test_databases.append(url)
+    return url
+
+
+test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test to collect
+
+
+def drop_test_databases() -> None:
+    """Drop every database `test_database_url` made so far (WITH (FORCE))."""
+    while created_test_databases:
+        drop_postgres_database(created_test_databases.pop())
 
 
 @dataclass
@@ -70,13 +137,17 @@ def build_test_app(
     clock: Clock,
     **settings: Any,
 ) -> FastAPI:
-    """A service's app as its tests want it: a fresh SQLite file in `tmp_path`, the test's clock.
+    """A service's app as its tests want it: a fresh database, the test's clock.
 
-    `settings` override the service's own (e.g. a smaller batch size); the database is
-    named after the service. Start it with `service_harness`.
+    The database is a SQLite file in `tmp_path` named after the service, or a fresh
+    PostgreSQL database when `SANWEI_TEST_DATABASE_URL` is set (see `test_database_url`).
+    `settings` override the service's own (e.g. a smaller batch size). Start it with
+    `service_harness`.
     """
     service_name = settings_cls.model_fields["service_name"].default
-    config = settings_cls(database_url=f"sqlite+aiosqlite:///{tmp_path}/{service_name}.db", **settings)
+    if "database_url" not in settings:
+        settings["database_url"] = test_database_url(tmp_path, service_name)
+    config = settings_cls(**settings)
     return create_app(config, runtime=Runtime(config, metadata, kit_tables, clock=clock))
 
 

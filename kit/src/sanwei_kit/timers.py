@@ -150,5 +150,6 @@ class TimerLoop:
             await conn.execute(update(t).where(t.c.id == timer_id).values(fired_at=datetime.now(UTC)))
         self.fired_total += 1
         self.last_lag_seconds = (now - timer.due_at).total_seconds() / max(self._clock.speed, 1e-9)
+        log.info("timers.fired", timer_kind=timer.kind, timer_key=timer.key, lag_seconds=self.last_lag_seconds)
         self._after_commit()
         return True

@@ -38,11 +38,12 @@ def app(tmp_path, clock):
     return build_test_app(create_app, DisciplineSettings, metadata, kit, tmp_path, clock)
 
 
-def _referral(clock: FakeClock, case_id: str, referral_id: str | None = None, exposure_id: str = "e1"):
+def _referral(clock: FakeClock, case_id: str, referral_id: str | None = None, exposure_id: str = "e1",
+              problem: str = "背街小巷垃圾清运不及时"):
     referral_id = referral_id or str(uuid.uuid4())
     return new_envelope(
         ReferralRequested(referral_id=referral_id, origin="exposure_unrectified", origin_ref=exposure_id,
-                          unit="市中区城管局", problem="背街小巷垃圾清运不及时",
+                          unit="市中区城管局", problem=problem,
                           reason="媒体曝光问题逾期未整改，再次媒体曝光，同时移交纪检监察机关问责处理",
                           evidence=["2026-09-28 09:00 曝光台曝光", "2026-10-11 00:00 逾期未整改"],
                           requested_at=clock.now()),
@@ -51,7 +52,7 @@ def _referral(clock: FakeClock, case_id: str, referral_id: str | None = None, ex
 
 
 async def _registered_clue(h, clock, case_id: str | None = None) -> dict:
-    await h.publish(_referral(clock, case_id or str(uuid.uuid4())))
+    await h.publish(_referral(clock, case_id or str(uuid.uuid4()), problem=f"问题{uuid.uuid4()}"))
     registered = await h.emitted(REGISTERED)
     return (await h.client.get(f"/clues/{registered[-1]['data']['clue_id']}")).json()
 
@@ -79,10 +80,10 @@ async def test_two_referrals_for_one_case_register_one_clue_with_two_sources(app
 
 async def test_clue_numbers_run_per_year(app, clock):
     async with service_harness(app) as h:
-        await h.publish(_referral(clock, "case-a"))
-        await h.publish(_referral(clock, "case-b"))
+        await h.publish(_referral(clock, "case-a", problem="背街小巷垃圾清运不及时"))
+        await h.publish(_referral(clock, "case-b", problem="农贸市场周边占道经营"))
         clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=CHINA_TZ))
-        await h.publish(_referral(clock, "case-c"))
+        await h.publish(_referral(clock, "case-c", problem="公共厕所保洁不到位"))
         numbers = [e["data"]["number"] for e in await h.emitted(REGISTERED)]
         assert numbers == ["线索〔2026〕1号", "线索〔2026〕2号", "线索〔2027〕1号"]
 

@@ -28,6 +28,7 @@ RECTIFIED = "sanwei.media.exposure.v1.rectified"
 UNRECTIFIED = "sanwei.media.exposure.v1.unrectified"
 REPUBLISHED = "sanwei.media.exposure.v1.republished"
 REFERRAL = "sanwei.media.referral.v1.requested"
+FOLLOWED_UP = "sanwei.media.exposure.v1.followed_up"
 
 
 @pytest.fixture
@@ -119,9 +120,10 @@ async def test_timer_unrectified_republished_and_referred_exactly_once(app, cloc
         assert await h.fire_timers() == 0
 
         emitted = await h.emitted()
-        assert [e["type"] for e in emitted] == [PUBLISHED, UNRECTIFIED, REPUBLISHED, REFERRAL]
+        assert [e["type"] for e in emitted] == [PUBLISHED, FOLLOWED_UP, UNRECTIFIED, REPUBLISHED, REFERRAL]
         assert {e["case_id"] for e in emitted} == {case_id}
-        unrectified, republished, referral = emitted[1:]
+        assert emitted[1]["data"]["note"] == "垃圾仍堆放" and emitted[1]["data"]["by"] == "舜网"
+        unrectified, republished, referral = emitted[2:]
         assert unrectified["data"]["deadline"] == "2026-10-10"
         assert republished["data"]["round"] == 2
         assert republished["causation_id"] == unrectified["id"]

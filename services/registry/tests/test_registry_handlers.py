@@ -44,7 +44,8 @@ async def test_overdue_fires_once_after_the_deadline_in_working_days(app, clock)
         # Mon 09-28 + 3 working days skips the National Day holiday: 29, 30, then 10-08.
         assert task["deadline"] == "2026-10-08"
         clock.set(datetime(2026, 10, 8, 23, 59, tzinfo=CHINA_TZ))
-        assert await h.fire_timers() == 0
+        await h.fire_timers()  # the 红黄灯 warnings only
+        assert await h.emitted("sanwei.registry.task.v1.overdue") == []
         clock.set(datetime(2026, 10, 9, 0, 0, 1, tzinfo=CHINA_TZ))
         assert await h.fire_timers() == 1
         assert await h.fire_timers() == 0
@@ -106,8 +107,20 @@ async def test_instants_read_back_as_the_instants_the_clock_gave(app, clock):
         task = await _create_task(h.client, working_days=1)
         fired = datetime(2026, 9, 30, 0, 0, 1, tzinfo=CHINA_TZ)
         clock.set(fired)
-        assert await h.fire_timers() == 1
+        assert await h.fire_timers() == 2  # the red light at the start of 09-29, then the deadline
         stored = (await h.client.get(f"/tasks/{task['id']}")).json()
         assert datetime.fromisoformat(stored["overdue_at"]) == fired
         listed = (await h.client.get("/task-lists")).json()
         assert datetime.fromisoformat(listed[0]["created_at"]) == MONDAY
+
+
+async def test_imported_tasks_say_which_units_cells_were_merged_with_the_row_above(app):
+    from importlib import resources
+
+    sheet = (resources.files("sanwei") / "data" / "shizhong-2019q2.xlsx").read_bytes()
+    async with service_harness(app) as h:
+        response = await h.client.post("/task-lists/import", files={"file": ("shizhong-2019q2.xlsx", sheet)})
+        assert response.status_code == 200, response.text
+        assigned = await h.emitted("sanwei.registry.task.v1.assigned")
+        assert len(assigned) == 110
+        assert sum(1 for e in assigned if e["data"]["units_merged_above"]) == 20

@@ -86,9 +86,12 @@ def demo(
 
 def register_commands() -> None:
     """Attach the verb groups defined in the sibling modules."""
-    from sanwei.cli import operations
+    from sanwei.cli import operations, reports, sheets, webhooks
 
     operations.register(app)
+    sheets.register(app)
+    reports.register(app)
+    webhooks.register(app)
 
 
 def main() -> None:

@@ -28,7 +28,9 @@ class Sanction(StrEnum):
     CRITICISM_NOTICE = "criticism_notice"  # 通报批评
     ADMONISHMENT_TALK = "admonishment_talk"  # 诫勉谈话
     ACCOUNTABILITY = "accountability"  # 问责 (组织处理)
-    PARTY_DISCIPLINE = "party_discipline"  # 党纪政务处分
+    PARTY_DISCIPLINE = "party_discipline"  # 党纪政务处分 (纪律处分)
+    CRITICISM_EDUCATION = "criticism_education"  # 批评教育
+    ORGANIZATIONAL_HANDLING = "organizational_handling"  # 组织处理 (停职检查、调整职务、责令辞职、降职、免职)
 
     @property
     def label(self) -> str:
@@ -41,4 +43,6 @@ SANCTION_LABELS = {
     Sanction.ADMONISHMENT_TALK: "诫勉谈话",
     Sanction.ACCOUNTABILITY: "问责",
     Sanction.PARTY_DISCIPLINE: "党纪政务处分",
+    Sanction.CRITICISM_EDUCATION: "批评教育",
+    Sanction.ORGANIZATIONAL_HANDLING: "组织处理",
 }

@@ -38,15 +38,41 @@ class ClueAssigned(EventData):
     mode: str = Field(description="assign (分办) or transfer (转办).")
     due: date | None = Field(default=None, description="办理时限.")
     assigned_at: datetime
+    receipt_due: date | None = Field(default=None, description="签收时限.")
+    supervisor: str | None = Field(default=None, description="The commission above, where an overdue clue escalates.")
 
 
 class ClueDisposed(EventData):
     """The investigation was disposed of (处置) with a finding."""
 
     clue_id: str
-    finding: str = Field(description="confirmed (查证属实), partly_confirmed, unfounded.")
+    finding: str = Field(description="confirmed (查证属实), partly_confirmed, unfounded, undetermined (暂无结论).")
     summary: str
     disposed_at: datetime
+    way: str | None = Field(default=None, description="处置 way: talk_inquiry (谈话函询), preliminary_verification "
+                                                      "(初步核实), shelved (暂存待查), closed (予以了结).")
+
+
+class ClueSourceAdded(EventData):
+    """The same matter was referred again (another track or case) and joined an existing clue."""
+
+    clue_id: str
+    number: str
+    source: ClueSource
+    source_case_id: str | None = Field(default=None, description="The case of the referral that joined.")
+    added_at: datetime
+
+
+class ClueEscalated(EventData):
+    """An assigned clue was not signed for (签收) or not disposed of (办结) in time: up to the commission above."""
+
+    clue_id: str
+    number: str
+    assignee: str
+    escalated_to: str = Field(description="The commission above, e.g. 市纪委党风政风监督室.")
+    stage: str = Field(description="receipt (逾期未签收) or handling (逾期未办结).")
+    due: date = Field(description="The time limit that passed.")
+    escalated_at: datetime
 
 
 class DecisionMade(EventData):

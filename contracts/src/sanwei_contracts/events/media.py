@@ -21,6 +21,18 @@ class ExposurePublished(EventData):
     published_at: datetime
     deadline: date
     due_at: datetime
+    evidence: list[str] = Field(default_factory=list, description="References to photos, videos, documents.")
+
+
+class ExposureFollowedUp(EventData):
+    """“整改进行时”: the press followed up the rectification of an exposed problem."""
+
+    exposure_id: str
+    unit: str
+    note: str
+    by: str = Field(description="Reporter or outlet.")
+    evidence: list[str] = Field(default_factory=list, description="References to photos, videos, documents.")
+    followed_up_at: datetime
 
 
 class ExposureRectified(EventData):

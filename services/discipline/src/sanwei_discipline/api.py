@@ -10,7 +10,19 @@ from pydantic import BaseModel, Field
 
 from sanwei_contracts.events.common import Sanction
 from sanwei_discipline.adapters.repository import ClueRepository
-from sanwei_discipline.domain.model import AssignMode, Clue, ClueState, Finding, Source, Step, StepKind
+from sanwei_discipline.domain.model import (
+    AssignMode,
+    Clue,
+    ClueKind,
+    ClueState,
+    DisposalWay,
+    EscalationStage,
+    Finding,
+    PersonLevel,
+    Source,
+    Step,
+    StepKind,
+)
 from sanwei_discipline.service import DisciplineService
 from sanwei_kit.runtime import Runtime
 
@@ -21,17 +33,47 @@ class AssignIn(BaseModel):
     mode: AssignMode = Field(description="assign (分办) or transfer (转办)")
     due_working_days: int | None = Field(default=None, ge=1, le=365,
                                          description="办理时限 in 工作日 (default: the service's setting)")
+    receipt_working_days: int | None = Field(default=None, ge=1, le=60,
+                                             description="签收时限 in 工作日 (default: the service's setting)")
+    supervisor: str | None = Field(default=None, max_length=200,
+                                   description="The commission above the assignee, where an overdue clue escalates "
+                                               "(default: who assigns, else the service's setting)")
     by: str | None = Field(default=None, max_length=200, description="Who assigns, e.g. 市纪委党风政风监督室")
 
 
-class DisposeIn(BaseModel):
-    finding: Finding = Field(description="confirmed (查证属实), partly_confirmed (部分属实), unfounded (查无实据)")
-    summary: str = Field(min_length=1, max_length=5000, description="What the investigation established")
+class ReceiveIn(BaseModel):
+    by: str = Field(min_length=1, max_length=200, description="Who signs for the clue (签收) at the assignee")
+
+
+class ClassifyIn(BaseModel):
+    kind: ClueKind = Field(description="分类: the 问责 ground (济厅字〔2017〕36号)")
+    level: PersonLevel = Field(description="Level of the responsible person: 市管 / 区管 / 科级及以下 / 党组织")
     by: str | None = Field(default=None, max_length=200)
 
 
+class DisposeIn(BaseModel):
+    way: DisposalWay = Field(default=DisposalWay.PRELIMINARY_VERIFICATION,
+                             description="talk_inquiry (谈话函询), preliminary_verification (初步核实), shelved "
+                                         "(暂存待查), closed (予以了结)")
+    finding: Finding | None = Field(default=None, description="For 谈话函询 / 初步核实: confirmed (查证属实), "
+                                    "partly_confirmed (部分属实), unfounded (查无实据); none for the other ways")
+    summary: str = Field(min_length=1, max_length=5000, description="What was established, or why this way")
+    by: str | None = Field(default=None, max_length=200)
+
+
+class SortingCount(BaseModel):
+    kind: ClueKind | None
+    kind_label: str | None
+    level: PersonLevel | None
+    level_label: str | None
+    state: ClueState
+    count: int
+
+
 class DecideIn(BaseModel):
-    sanction: Sanction = Field(description="通报批评 / 诫勉谈话 / 问责 / 党纪政务处分, or no_action (不予问责)")
+    sanction: Sanction = Field(description="criticism_education 批评教育 / criticism_notice 通报批评 / "
+                                           "admonishment_talk 诫勉谈话 / organizational_handling 组织处理 / "
+                                           "party_discipline 纪律处分 / accountability 问责, or no_action (不予问责)")
     person: str | None = Field(default=None, max_length=200, description="Responsible person; confidential")
     reason: str = Field(min_length=1, max_length=5000)
     by: str | None = Field(default=None, max_length=200)
@@ -51,11 +93,12 @@ class SourceView(BaseModel):
     reason: str
     evidence: list[str]
     received_at: datetime
+    case_id: str | None
 
     @classmethod
     def of(cls, s: Source) -> SourceView:
         return cls(kind=s.kind, ref=s.ref, origin=s.origin, origin_ref=s.origin_ref, reason=s.reason,
-                   evidence=list(s.evidence), received_at=s.received_at)
+                   evidence=list(s.evidence), received_at=s.received_at, case_id=s.case_id)
 
 
 class StepView(BaseModel):
@@ -95,6 +138,13 @@ class ClueView(BaseModel):
     finding: Finding | None
     sanction: Sanction | None
     published_at: datetime | None
+    kind: ClueKind | None
+    level: PersonLevel | None
+    receipt_due: date | None
+    receipt_at: datetime | None
+    supervisor: str | None
+    escalated: list[EscalationStage]
+    disposal_way: DisposalWay | None
 
     @classmethod
     def of(cls, c: Clue, now: datetime) -> ClueView:
@@ -103,6 +153,9 @@ class ClueView(BaseModel):
             registered_at=c.registered_at, source_count=len(c.sources), assignee=c.assignee, mode=c.mode,
             due=c.due.day if c.due else None, overdue=c.is_overdue(now), finding=c.finding,
             sanction=c.decision.sanction if c.decision else None, published_at=c.published_at,
+            kind=c.kind, level=c.level, receipt_due=c.receipt_due.day if c.receipt_due else None,
+            receipt_at=c.receipt_at, supervisor=c.supervisor, escalated=list(c.escalated_stages),
+            disposal_way=c.disposal_way,
         )
 
 
@@ -138,13 +191,25 @@ def build_router(runtime: Runtime, service: DisciplineService) -> APIRouter:
     async def list_clues(
         state: ClueState | None = None,
         unit: Annotated[str | None, Query(description="责任单位")] = None,
+        kind: Annotated[ClueKind | None, Query(description="分类")] = None,
+        level: Annotated[PersonLevel | None, Query(description="Level of the responsible person")] = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> list[ClueView]:
         async with runtime.db.connect() as conn:
-            found = await ClueRepository(conn).find(state=state, unit=unit, limit=limit, offset=offset)
+            found = await ClueRepository(conn).find(state=state, unit=unit, kind=kind, level=level, limit=limit,
+                                                    offset=offset)
         now = runtime.clock.now()
         return [ClueView.of(c, now) for c in found]
+
+    @router.get("/clues/sorting", response_model=list[SortingCount],
+                summary="分类梳理 台账: clues counted by kind, level of the responsible person and state")
+    async def sorting() -> list[SortingCount]:
+        async with runtime.db.connect() as conn:
+            rows = await ClueRepository(conn).sorting_counts()
+        return [SortingCount(kind=ClueKind(k) if k else None, kind_label=ClueKind(k).label if k else None,
+                             level=PersonLevel(lv) if lv else None, level_label=PersonLevel(lv).label if lv else None,
+                             state=ClueState(st), count=n) for k, lv, st, n in rows]
 
     @router.get("/clues/{clue_id}", response_model=ClueDetail,
                 summary="One clue with its sources (移交来源) and every step of its handling")
@@ -154,16 +219,34 @@ def build_router(runtime: Runtime, service: DisciplineService) -> APIRouter:
 
     @router.post("/clues/{clue_id}/assign", response_model=ClueDetail,
                  summary="分办 / 转办: hand the clue to the 纪检监察机关 that investigates it",
-                 description="mode=assign is 分办, mode=transfer is 转办; the 办理时限 is counted in 工作日. "
-                             "Only a registered clue can be assigned (409 otherwise).")
+                 description="mode=assign is 分办, mode=transfer is 转办; the 签收时限 and 办理时限 are counted "
+                             "in 工作日, and a missed one escalates the clue to the supervising commission "
+                             "(clue.escalated). Only a registered clue, or an escalated one, can be assigned "
+                             "(409 otherwise).")
     async def assign(clue_id: str, body: AssignIn) -> ClueDetail:
         return detail(await service.assign(clue_id, assignee=body.assignee, mode=body.mode,
-                                           due_working_days=body.due_working_days, actor=body.by))
+                                           due_working_days=body.due_working_days,
+                                           receipt_working_days=body.receipt_working_days,
+                                           supervisor=body.supervisor, actor=body.by))
+
+    @router.post("/clues/{clue_id}/classify", response_model=ClueDetail,
+                 summary="分类梳理: sort the clue by kind and by the level of the responsible person",
+                 description="Allowed until the clue is disposed of (409 after).")
+    async def classify(clue_id: str, body: ClassifyIn) -> ClueDetail:
+        return detail(await service.classify(clue_id, kind=body.kind, level=body.level, actor=body.by))
+
+    @router.post("/clues/{clue_id}/receive", response_model=ClueDetail,
+                 summary="签收: the assigned commission signs for the clue (stops the 签收时限)")
+    async def receive(clue_id: str, body: ReceiveIn) -> ClueDetail:
+        return detail(await service.receive(clue_id, by=body.by))
 
     @router.post("/clues/{clue_id}/dispose", response_model=ClueDetail,
-                 summary="处置: record the investigation's finding (查证属实 / 部分属实 / 查无实据)")
+                 summary="处置 in one of four ways: 谈话函询, 初步核实 (with a finding), 暂存待查, 予以了结",
+                 description="谈话函询 and 初步核实 need a finding (查证属实 / 部分属实 / 查无实据) and lead to a "
+                             "decision; 暂存待查 and 予以了结 take no finding and end the handling (422 otherwise).")
     async def dispose(clue_id: str, body: DisposeIn) -> ClueDetail:
-        return detail(await service.dispose(clue_id, finding=body.finding, summary=body.summary, actor=body.by))
+        return detail(await service.dispose(clue_id, finding=body.finding, summary=body.summary, way=body.way,
+                                            actor=body.by))
 
     @router.post("/clues/{clue_id}/decide", response_model=ClueDetail,
                  summary="问责决定: decide the sanction for a disposed clue",

@@ -19,7 +19,9 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def create_app(settings: DisciplineSettings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or DisciplineSettings()
     runtime = runtime or Runtime(settings, metadata, kit)
-    service = DisciplineService(runtime, due_working_days=settings.clue_due_working_days)
+    service = DisciplineService(runtime, due_working_days=settings.clue_due_working_days,
+                                receipt_working_days=settings.clue_receipt_working_days,
+                                escalation_commission=settings.escalation_commission)
     return runtime.build_app(
         title="sanwei discipline",
         description="纪委 党风政风监督室 (confidential): 问题线索 registered from referrals, 分办/转办 with a 办理时限, "

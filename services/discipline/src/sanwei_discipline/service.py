@@ -16,16 +16,33 @@ from sanwei_contracts.events.common import Sanction
 from sanwei_contracts.events.discipline import (
     ClueAssigned,
     ClueDisposed,
+    ClueEscalated,
     ClueRegistered,
     ClueSource,
+    ClueSourceAdded,
     DecisionMade,
     OutcomePublished,
 )
 from sanwei_discipline.adapters.repository import ClueRepository
-from sanwei_discipline.domain.model import AssignMode, Clue, Finding, Source
+from sanwei_discipline.domain.model import (
+    AssignMode,
+    Clue,
+    ClueKind,
+    DisposalWay,
+    EscalationStage,
+    Finding,
+    PersonLevel,
+    Source,
+    matter_fingerprint,
+)
+from sanwei_kit import timers
 from sanwei_kit.calendar import WorkingDayDeadline, local_date
 from sanwei_kit.numbering import numbering_year
 from sanwei_kit.runtime import Runtime
+from sanwei_kit.timers import DueTimer
+
+RECEIPT_DUE = "clue.receipt_due"
+HANDLING_DUE = "clue.handling_due"
 
 
 def source_kind(envelope: Envelope[Any]) -> str:
@@ -34,22 +51,35 @@ def source_kind(envelope: Envelope[Any]) -> str:
 
 
 class DisciplineService:
-    def __init__(self, runtime: Runtime, *, due_working_days: int) -> None:
+    def __init__(self, runtime: Runtime, *, due_working_days: int, receipt_working_days: int = 2,
+                 escalation_commission: str = "市纪委党风政风监督室") -> None:
         self.rt = runtime
         self.due_working_days = due_working_days
+        self.receipt_working_days = receipt_working_days
+        self.escalation_commission = escalation_commission
 
     async def on_referral_requested(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
-        """A matter was referred (移交纪检监察机关): register a clue, or add a source to the case's clue."""
+        """A matter was referred (移交纪检监察机关) by media, the 指挥部 or a ranking: register a clue, or
+        join the clue of the same matter (same case, or same unit and problem) as one more source."""
         data = event.data
         now = self.rt.clock.now()
         source = Source(kind=source_kind(event), ref=data.referral_id, origin=data.origin,
                         origin_ref=data.origin_ref, reason=data.reason, evidence=tuple(data.evidence),
-                        received_at=now)
+                        received_at=now, case_id=event.case_id)
         repo = ClueRepository(conn)
         existing = await repo.get_by_case(event.case_id)
+        if existing is None:
+            existing = await repo.open_by_matter(matter_fingerprint(data.unit, data.problem))
         if existing is not None:
             if existing.add_source(source, now):
                 await repo.save(existing)
+                await self.rt.events.emit(
+                    conn,
+                    ClueSourceAdded(clue_id=existing.id, number=existing.number,
+                                    source=ClueSource(kind=source.kind, ref=source.ref), source_case_id=event.case_id,
+                                    added_at=now),
+                    subject=f"clue/{existing.id}", case_id=event.case_id, cause=event,
+                )
             return
         clue = Clue.register(id=str(uuid.uuid4()), case_id=event.case_id,
                              seq=await repo.next_seq(numbering_year(now)), unit=data.unit, problem=data.problem,
@@ -66,37 +96,93 @@ class DisciplineService:
         )
 
     async def assign(self, clue_id: str, *, assignee: str, mode: AssignMode, due_working_days: int | None = None,
+                     receipt_working_days: int | None = None, supervisor: str | None = None,
                      actor: str | None = None) -> Clue:
-        """分办 / 转办 the clue to the commission that investigates it, with a 办理时限 in 工作日."""
+        """分办 / 转办 the clue to the commission that investigates it, with a 签收时限 and a 办理时限 in 工作日;
+        both are durable timers: a missed one escalates the clue to the commission above."""
         now = self.rt.clock.now()
-        due = WorkingDayDeadline.after_working_days(self.rt.calendar, local_date(now),
+        today = local_date(now)
+        due = WorkingDayDeadline.after_working_days(self.rt.calendar, today,
                                                     due_working_days or self.due_working_days, field="due_working_days")
+        receipt_due = WorkingDayDeadline.after_working_days(
+            self.rt.calendar, today, receipt_working_days or self.receipt_working_days, field="receipt_working_days")
         async with self.rt.db.transaction() as conn:
             repo = ClueRepository(conn)
             clue = await repo.get(clue_id)
-            clue.assign(assignee, mode, due, now, actor)
+            clue.assign(assignee, mode, due, now, actor, receipt_due=receipt_due,
+                        supervisor=supervisor or actor or self.escalation_commission)
             await repo.save(clue)
+            await timers.schedule(conn, self.rt.tables, kind=RECEIPT_DUE, key=clue.id, due_at=receipt_due.due_at)
+            await timers.schedule(conn, self.rt.tables, kind=HANDLING_DUE, key=clue.id, due_at=due.due_at)
             await self.rt.events.emit(
                 conn,
                 ClueAssigned(clue_id=clue.id, assignee=clue.assignee or assignee, mode=mode.value, due=due.day,
-                             assigned_at=now),
+                             assigned_at=now, receipt_due=receipt_due.day, supervisor=clue.supervisor),
                 subject=f"clue/{clue.id}", case_id=clue.case_id, actor=actor,
             )
         self.rt.committed()
         return clue
 
-    async def dispose(self, clue_id: str, *, finding: Finding, summary: str, actor: str | None = None) -> Clue:
-        """处置: record the investigation's finding."""
+    async def classify(self, clue_id: str, *, kind: ClueKind, level: PersonLevel, actor: str | None = None) -> Clue:
+        """分类梳理: sort the clue by kind and by the level of the responsible person."""
+        async with self.rt.db.transaction() as conn:
+            repo = ClueRepository(conn)
+            clue = await repo.get(clue_id)
+            clue.classify(kind, level, self.rt.clock.now(), actor)
+            await repo.save(clue)
+        return clue
+
+    async def receive(self, clue_id: str, *, by: str) -> Clue:
+        """签收: the assigned commission acknowledges the clue; the receipt timer is cancelled."""
+        async with self.rt.db.transaction() as conn:
+            repo = ClueRepository(conn)
+            clue = await repo.get(clue_id)
+            clue.receive(by, self.rt.clock.now())
+            await repo.save(clue)
+            await timers.cancel(conn, self.rt.tables, kind=RECEIPT_DUE, key=clue.id)
+        return clue
+
+    async def _escalate(self, conn: AsyncConnection, timer: DueTimer, stage: EscalationStage) -> None:
+        repo = ClueRepository(conn)
+        clue = await repo.get(timer.key)
+        now = self.rt.clock.now()
+        if not clue.escalate(stage, now):
+            return
+        await repo.save(clue)
+        limit = clue.receipt_due if stage is EscalationStage.RECEIPT else clue.due
+        assert limit is not None
+        await self.rt.events.emit(
+            conn,
+            ClueEscalated(clue_id=clue.id, number=clue.number, assignee=clue.assignee or "",
+                          escalated_to=clue.supervisor or self.escalation_commission, stage=stage.value,
+                          due=limit.day, escalated_at=now),
+            subject=f"clue/{clue.id}", case_id=clue.case_id, actor="system",
+        )
+
+    async def on_receipt_due(self, conn: AsyncConnection, timer: DueTimer) -> None:
+        """签收时限 passed: escalate if the assignee has not signed for the clue."""
+        await self._escalate(conn, timer, EscalationStage.RECEIPT)
+
+    async def on_handling_due(self, conn: AsyncConnection, timer: DueTimer) -> None:
+        """办理时限 passed: escalate if the clue is not disposed of."""
+        await self._escalate(conn, timer, EscalationStage.HANDLING)
+
+    async def dispose(self, clue_id: str, *, finding: Finding | None, summary: str,
+                      way: DisposalWay = DisposalWay.PRELIMINARY_VERIFICATION, actor: str | None = None) -> Clue:
+        """处置 in one of the four ways, with its reason (and the finding, for 谈话函询 / 初步核实)."""
         now = self.rt.clock.now()
         async with self.rt.db.transaction() as conn:
             repo = ClueRepository(conn)
             clue = await repo.get(clue_id)
-            clue.dispose(finding, summary, now, actor)
+            clue.dispose(finding, summary, now, actor, way=way)
             await repo.save(clue)
+            await timers.cancel(conn, self.rt.tables, kind=RECEIPT_DUE, key=clue.id)
+            await timers.cancel(conn, self.rt.tables, kind=HANDLING_DUE, key=clue.id)
+            assert clue.finding is not None
             await self.rt.events.emit(
                 conn,
-                ClueDisposed(clue_id=clue.id, finding=finding.value, summary=clue.disposal_summary or summary,
-                             disposed_at=now),
+                ClueDisposed(clue_id=clue.id, finding=clue.finding.value, summary=clue.disposal_summary or summary,
+                             disposed_at=now, way=way.value),
                 subject=f"clue/{clue.id}", case_id=clue.case_id, actor=actor,
             )
         self.rt.committed()
@@ -129,12 +215,14 @@ class DisciplineService:
             clue.publish(summary, now, actor)
             await repo.save(clue)
             assert clue.decision is not None and clue.publication_summary is not None
-            await self.rt.events.emit(
-                conn,
-                OutcomePublished(clue_id=clue.id, decision_id=clue.decision.decision_id, unit=clue.unit,
-                                 sanction=clue.decision.sanction, summary=clue.publication_summary,
-                                 published_at=now),
-                subject=f"clue/{clue.id}", case_id=clue.case_id, actor=actor,
-            )
+            # Told to every case the matter came from (merged referrals), so each timeline and exposure shows it.
+            for case_id in clue.case_ids():
+                await self.rt.events.emit(
+                    conn,
+                    OutcomePublished(clue_id=clue.id, decision_id=clue.decision.decision_id, unit=clue.unit,
+                                     sanction=clue.decision.sanction, summary=clue.publication_summary,
+                                     published_at=now),
+                    subject=f"clue/{clue.id}", case_id=case_id, actor=actor,
+                )
         self.rt.committed()
         return clue

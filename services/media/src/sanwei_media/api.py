@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import HTMLResponse
+from pydantic import AnyHttpUrl, BaseModel, Field
 
 from sanwei_contracts.events.common import Sanction
 from sanwei_kit.runtime import Runtime
+from sanwei_media.adapters.clues import Callback, ClueRepository
 from sanwei_media.adapters.repository import ExposureRepository
+from sanwei_media.domain.clues import CallbackStatus, Channel, CitizenClue, ClueStatus
 from sanwei_media.domain.model import (
     EntryKind,
     Exposure,
@@ -22,7 +26,9 @@ from sanwei_media.domain.model import (
     PublishedOutcome,
     feed_of,
 )
-from sanwei_media.service import MediaService, NewExposure
+from sanwei_media.domain.redaction import redact
+from sanwei_media.feed_html import render_feed
+from sanwei_media.service import MediaService, NewClue, NewExposure
 
 
 class ExposureIn(BaseModel):
@@ -36,11 +42,15 @@ class ExposureIn(BaseModel):
     origin_ref: str | None = Field(default=None, max_length=200,
                                    description="e.g. the 12345 ticket number; a ref is exposed only once")
     by: str | None = Field(default=None, max_length=200, description="The editor or outlet, e.g. 济南日报")
+    evidence: list[str] = Field(default_factory=list, max_length=50,
+                                description="References to the photos, videos, documents the exposure rests on")
 
 
 class FollowUpIn(BaseModel):
     note: str = Field(min_length=1, max_length=5000, description="What the follow-up found (整改进行时)")
     by: str = Field(min_length=1, max_length=200, description="Reporter or outlet")
+    evidence: list[str] = Field(default_factory=list, max_length=50,
+                                description="References to what the reporters photographed or filmed")
 
 
 class RectificationIn(BaseModel):
@@ -53,11 +63,13 @@ class HistoryEntryView(BaseModel):
     kind: EntryKind
     text: str
     by: str | None
+    evidence: list[str]
     line: str
 
     @classmethod
     def of(cls, entry: HistoryEntry) -> HistoryEntryView:
-        return cls(at=entry.at, kind=entry.kind, text=entry.text, by=entry.by, line=entry.line())
+        return cls(at=entry.at, kind=entry.kind, text=entry.text, by=entry.by, evidence=list(entry.evidence),
+                   line=entry.line())
 
 
 class OutcomeView(BaseModel):
@@ -96,6 +108,7 @@ class ExposureView(BaseModel):
     unrectified_at: datetime | None
     republished_at: datetime | None
     referral_id: str | None
+    evidence: list[str]
 
     @classmethod
     def of(cls, e: Exposure) -> ExposureView:
@@ -104,7 +117,7 @@ class ExposureView(BaseModel):
             origin_ref=e.origin_ref, status=e.status, round=e.round, published_at=e.published_at,
             deadline=e.deadline.day, due_at=e.deadline.due_at, working_days=e.deadline.working_days,
             rectified_at=e.rectified_at, rectified_by=e.rectified_by, unrectified_at=e.unrectified_at,
-            republished_at=e.republished_at, referral_id=e.referral_id,
+            republished_at=e.republished_at, referral_id=e.referral_id, evidence=list(e.evidence),
         )
 
 
@@ -131,6 +144,10 @@ class FeedItemView(BaseModel):
                    sanction_label=item.sanction.label if item.sanction else None)
 
 
+def redacted_item(item: FeedItem, names: list[str]) -> FeedItem:
+    return replace(item, headline=redact(item.headline, names), text=redact(item.text, names))
+
+
 class SkippedDayView(BaseModel):
     day: date
     reason: str
@@ -148,8 +165,129 @@ class DeadlineExplanationView(BaseModel):
     provisional_years: list[int]
 
 
+class SnapshotIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000, description="随手拍: what the citizen saw",
+                      examples=["泉城路公交站旁垃圾桶满溢，无人清理"])
+    location: str | None = Field(default=None, max_length=500, examples=["历下区泉城路与县西巷路口"])
+    photos: list[str] = Field(default_factory=list, max_length=20,
+                              description="References to the photos (URLs or upload ids), not the files")
+    reporter_name: str | None = Field(default=None, max_length=100, description="Confidential: never published")
+    reporter_phone: str | None = Field(default=None, max_length=50, description="Confidential: never published")
+
+
+class HotlineTicketIn(BaseModel):
+    ticket_id: str = Field(min_length=1, max_length=200, description="The 12345 system's own 工单编号; "
+                           "pushing the same ticket again returns the clue it made (200)",
+                           examples=["12345-20261008-000123"])
+    time: datetime = Field(description="When the hotline took the call (with a UTC offset)")
+    text: str = Field(min_length=1, max_length=10000, description="工单内容")
+    location: str | None = Field(default=None, max_length=500)
+    category: str | None = Field(default=None, max_length=200, examples=["市容环境"])
+    attachments: list[str] = Field(default_factory=list, max_length=50, description="Attachment references")
+    caller_name: str | None = Field(default=None, max_length=100, description="Confidential: never published")
+    caller_phone: str | None = Field(default=None, max_length=50, description="Confidential: never published")
+    callback_url: AnyHttpUrl | None = Field(
+        default=None, description="Where to POST what became of this ticket (default: the service's setting)")
+
+
+class ClueExposeIn(BaseModel):
+    unit: str = Field(min_length=1, max_length=200, description="责任单位 whose problem is exposed")
+    title: str = Field(min_length=1, max_length=500)
+    problem: str = Field(min_length=1, max_length=5000, description="The public text: what was verified")
+    working_days: int | None = Field(default=None, ge=1, le=365, description="整改时限 in 工作日")
+    evidence: list[str] = Field(default_factory=list, max_length=50,
+                                description="Evidence references (default: the clue's photos / attachments)")
+    by: str = Field(min_length=1, max_length=200, description="The editor who triaged it")
+
+
+class ClueReviewIn(BaseModel):
+    by: str = Field(min_length=1, max_length=200, description="The editor who takes the clue up")
+    note: str | None = Field(default=None, max_length=2000, description="What the hotline is told (default: 已受理，正在核实)")
+
+
+class ClueDismissIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Why it is not taken up (told to the hotline)",
+                        examples=["经核实，该问题已于10月7日整改完毕"])
+    by: str = Field(min_length=1, max_length=200)
+
+
+class ClueReceipt(BaseModel):
+    """What the sender of a clue gets back."""
+
+    id: str
+    channel: Channel
+    ticket_id: str | None
+    status: ClueStatus
+    received_at: datetime
+
+
+class CallbackView(BaseModel):
+    id: str
+    url: str
+    status: CallbackStatus
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    gave_up_at: datetime | None
+    last_error: str | None
+
+    @classmethod
+    def of(cls, c: Callback) -> CallbackView:
+        return cls(id=c.id, url=c.url, status=c.status, attempts=c.attempts, created_at=c.created_at,
+                   next_attempt_at=c.next_attempt_at, delivered_at=c.delivered_at, gave_up_at=c.gave_up_at,
+                   last_error=c.last_error)
+
+
+class ClueView(BaseModel):
+    """A clue as the editors see it (not public: it holds the sender's name and phone)."""
+
+    id: str
+    channel: Channel
+    ticket_id: str | None
+    text: str
+    location: str | None
+    photos: list[str]
+    category: str | None
+    reported_at: datetime | None
+    received_at: datetime
+    reporter_name: str | None
+    reporter_phone: str | None
+    callback_url: str | None
+    status: ClueStatus
+    exposure_id: str | None
+    dismissal_reason: str | None
+    triaged_at: datetime | None
+    triaged_by: str | None
+
+    @classmethod
+    def of(cls, c: CitizenClue) -> ClueView:
+        return cls(id=c.id, channel=c.channel, ticket_id=c.external_id, text=c.text, location=c.location,
+                   photos=list(c.photos), category=c.category, reported_at=c.reported_at, received_at=c.received_at,
+                   reporter_name=c.reporter_name, reporter_phone=c.reporter_phone, callback_url=c.callback_url,
+                   status=c.status, exposure_id=c.exposure_id, dismissal_reason=c.dismissal_reason,
+                   triaged_at=c.triaged_at, triaged_by=c.triaged_by)
+
+
+class ClueDetail(ClueView):
+    callbacks: list[CallbackView]
+
+
+def _receipt(c: CitizenClue) -> ClueReceipt:
+    return ClueReceipt(id=c.id, channel=c.channel, ticket_id=c.external_id, status=c.status, received_at=c.received_at)
+
+
 def build_router(runtime: Runtime, service: MediaService, feed_limit: int) -> APIRouter:
     router = APIRouter(tags=["media"])
+
+    async def public_feed(n: int) -> list[FeedItem]:
+        """The feed with personal data masked: phone and ID numbers, and the names of the citizens behind it."""
+        async with runtime.db.connect() as conn:
+            repo = ExposureRepository(conn)
+            items = feed_of(await repo.latest_for_feed(n), await repo.outcomes(limit=n), n)
+            names = await ClueRepository(conn).private_names_of_exposures(
+                sorted({i.exposure_id for i in items if i.exposure_id}))
+        return [redacted_item(i, names) for i in items]
 
     async def detail(exposure: Exposure) -> ExposureDetail:
         async with runtime.db.connect() as conn:
@@ -166,7 +304,7 @@ def build_router(runtime: Runtime, service: MediaService, feed_limit: int) -> AP
     async def expose(body: ExposureIn) -> ExposureDetail:
         exposure = await service.expose(
             NewExposure(unit=body.unit, title=body.title, problem=body.problem, working_days=body.working_days,
-                        origin=Origin(body.origin), origin_ref=body.origin_ref),
+                        origin=Origin(body.origin), origin_ref=body.origin_ref, evidence=tuple(body.evidence)),
             actor=body.by,
         )
         return await detail(exposure)
@@ -205,7 +343,8 @@ def build_router(runtime: Runtime, service: MediaService, feed_limit: int) -> AP
     @router.post("/exposures/{exposure_id}/follow-ups", status_code=201, response_model=ExposureDetail,
                  summary="整改进行时: record a follow-up on the rectification of an exposed problem")
     async def follow_up(exposure_id: str, body: FollowUpIn) -> ExposureDetail:
-        return await detail(await service.follow_up(exposure_id, note=body.note, by=body.by))
+        return await detail(await service.follow_up(exposure_id, note=body.note, by=body.by,
+                                                    evidence=tuple(body.evidence)))
 
     @router.post("/exposures/{exposure_id}/rectification", response_model=ExposureDetail,
                  summary="整改到位: confirm the exposed problem is rectified; the case closes",
@@ -219,17 +358,91 @@ def build_router(runtime: Runtime, service: MediaService, feed_limit: int) -> AP
                 summary="Outcomes published by the 纪委 (问责一批、通报曝光一批), newest first")
     async def list_outcomes(limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[OutcomeView]:
         async with runtime.db.connect() as conn:
-            return [OutcomeView.of(o) for o in await ExposureRepository(conn).outcomes(limit=limit)]
+            outcomes = await ExposureRepository(conn).outcomes(limit=limit)
+        return [OutcomeView.of(o).model_copy(update={"summary": redact(o.summary)}) for o in outcomes]
 
     @router.get("/feed", response_model=list[FeedItemView],
                 summary="The public 曝光台 feed: exposures, re-exposures, rectifications and published outcomes",
                 description="Newest first. Public: it holds only what was exposed or published, never the "
                             "discipline commission's confidential clues.")
     async def feed(limit: Annotated[int | None, Query(ge=1, le=1000)] = None) -> list[FeedItemView]:
-        n = limit or feed_limit
+        return [FeedItemView.of(i) for i in await public_feed(limit or feed_limit)]
+
+    @router.get("/feed.html", response_class=HTMLResponse,
+                summary="The public 曝光台 feed as a plain HTML page (personal data redacted)")
+    async def feed_html(limit: Annotated[int | None, Query(ge=1, le=1000)] = None) -> HTMLResponse:
+        return HTMLResponse(render_feed(await public_feed(limit or feed_limit)))
+
+    @router.post("/clues", status_code=201, response_model=ClueReceipt,
+                 summary="随手拍: a citizen sends a clue (text, location, photo references)",
+                 description="The sender's name and phone are optional and confidential: the editors may call "
+                             "back, nothing public ever shows them.")
+    async def send_clue(body: SnapshotIn) -> ClueReceipt:
+        clue, _ = await service.receive_clue(NewClue(
+            text=body.text, location=body.location, photos=tuple(body.photos), reporter_name=body.reporter_name,
+            reporter_phone=body.reporter_phone))
+        return _receipt(clue)
+
+    @router.post("/hotline/tickets", status_code=201, response_model=ClueReceipt,
+                 summary="12345 热线: the hotline system pushes a ticket (工单) as a clue",
+                 description="Idempotent by ticket_id: the first push answers 201 with the new clue, a replay of "
+                             "the same ticket 200 with the same clue. What becomes of the ticket (exposed, "
+                             "dismissed, rectified, referred) is POSTed to its callback_url.")
+    async def push_ticket(body: HotlineTicketIn, response: Response) -> ClueReceipt:
+        clue, created = await service.receive_clue(NewClue(
+            text=body.text, channel=Channel.HOTLINE, location=body.location, photos=tuple(body.attachments),
+            ticket_id=body.ticket_id, reported_at=body.time, category=body.category,
+            reporter_name=body.caller_name, reporter_phone=body.caller_phone,
+            callback_url=str(body.callback_url) if body.callback_url else None))
+        if not created:
+            response.status_code = 200
+        return _receipt(clue)
+
+    @router.get("/clues", response_model=list[ClueView],
+                summary="Citizen clues (随手拍, 12345) for the editors' triage, newest first (not public)")
+    async def list_clues(
+        status: ClueStatus | None = None,
+        channel: Channel | None = None,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[ClueView]:
         async with runtime.db.connect() as conn:
-            repo = ExposureRepository(conn)
-            items = feed_of(await repo.latest_for_feed(n), await repo.outcomes(limit=n), n)
-        return [FeedItemView.of(i) for i in items]
+            found = await ClueRepository(conn).find(status=status, channel=channel, limit=limit, offset=offset)
+        return [ClueView.of(c) for c in found]
+
+    async def clue_detail(clue_id: str) -> ClueDetail:
+        async with runtime.db.connect() as conn:
+            repo = ClueRepository(conn)
+            clue = await repo.get(clue_id)
+            callbacks = await repo.callbacks(clue_id)
+        return ClueDetail(**ClueView.of(clue).model_dump(), callbacks=[CallbackView.of(c) for c in callbacks])
+
+    @router.get("/clues/{clue_id}", response_model=ClueDetail,
+                summary="One citizen clue with its triage and the status callbacks sent to the hotline (not public)")
+    async def get_clue(clue_id: str) -> ClueDetail:
+        return await clue_detail(clue_id)
+
+    @router.post("/clues/{clue_id}/expose", status_code=201, response_model=ExposureDetail,
+                 summary="Triage: expose the clue on the 曝光台 (a new case with a 整改时限)",
+                 description="409 if the clue was already triaged.")
+    async def expose_clue(clue_id: str, body: ClueExposeIn) -> ExposureDetail:
+        exposure = await service.expose_clue(
+            clue_id, NewExposure(unit=body.unit, title=body.title, problem=body.problem,
+                                 working_days=body.working_days, evidence=tuple(body.evidence)), actor=body.by)
+        return await detail(exposure)
+
+    @router.post("/clues/{clue_id}/review", response_model=ClueDetail,
+                 summary="受理: take the clue up for checking (the hotline is told: triaged)",
+                 description="409 unless the clue is newly received.")
+    async def review_clue(clue_id: str, body: ClueReviewIn) -> ClueDetail:
+        await service.review_clue(clue_id, actor=body.by, note=body.note)
+        return await clue_detail(clue_id)
+
+    @router.post("/clues/{clue_id}/dismiss", response_model=ClueDetail,
+                 summary="Triage: dismiss the clue with a reason (不予采用)",
+                 description="409 if the clue was already triaged.")
+    async def dismiss_clue(clue_id: str, body: ClueDismissIn) -> ClueDetail:
+        await service.dismiss_clue(clue_id, reason=body.reason, actor=body.by)
+        return await clue_detail(clue_id)
 
     return router

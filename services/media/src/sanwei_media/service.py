@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts import Envelope
 from sanwei_contracts.events.media import (
+    ExposureFollowedUp,
     ExposurePublished,
     ExposureRectified,
     ExposureRepublished,
@@ -22,11 +24,15 @@ from sanwei_contracts.events.media import (
 )
 from sanwei_kit import timers
 from sanwei_kit.calendar import WorkingDayDeadline, local_date
+from sanwei_kit.db import once_more_on_race
 from sanwei_kit.errors import Conflict
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.timers import DueTimer
+from sanwei_media.adapters.clues import ClueRepository
 from sanwei_media.adapters.repository import ExposureRepository
+from sanwei_media.domain.clues import CallbackStatus, Channel, CitizenClue, callback_payload
 from sanwei_media.domain.model import Exposure, ExposureStatus, Origin, PublishedOutcome
+from sanwei_media.domain.redaction import redact
 
 EXPOSURE_DUE = "exposure.due"
 REFERRAL_ORIGIN = "exposure_unrectified"
@@ -40,12 +46,31 @@ class NewExposure:
     working_days: int | None = None
     origin: Origin = Origin.MEDIA
     origin_ref: str | None = None
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass
+class NewClue:
+    """A 随手拍 from a citizen, or a 12345 ticket pushed by the hotline system (channel=hotline)."""
+
+    text: str
+    channel: Channel = Channel.SNAPSHOT
+    location: str | None = None
+    photos: tuple[str, ...] = ()
+    ticket_id: str | None = None
+    reported_at: datetime | None = None
+    category: str | None = None
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    callback_url: str | None = None
 
 
 class MediaService:
-    def __init__(self, runtime: Runtime, *, deadline_working_days: int) -> None:
+    def __init__(self, runtime: Runtime, *, deadline_working_days: int,
+                 hotline_callback_url: str | None = None) -> None:
         self.rt = runtime
         self.deadline_working_days = deadline_working_days
+        self.hotline_callback_url = hotline_callback_url
 
     def _deadline(self, working_days: int | None) -> WorkingDayDeadline:
         start = local_date(self.rt.clock.now())
@@ -69,6 +94,7 @@ class MediaService:
                 published_at=exposure.published_at,
                 deadline=exposure.deadline.day,
                 due_at=exposure.deadline.due_at,
+                evidence=list(exposure.evidence),
             ),
             subject=f"exposure/{exposure.id}",
             case_id=exposure.case_id,
@@ -76,21 +102,27 @@ class MediaService:
             actor=actor,
         )
 
-    async def expose(self, new: NewExposure, *, actor: str | None = None) -> Exposure:
-        """曝光台: the media exposes a problem it found itself (or a citizen's clue); a new case."""
+    def _new_exposure(self, new: NewExposure, actor: str | None, private_names: list[str] | None = None) -> Exposure:
+        """An exposure as it will be public: phone and ID numbers and the citizen's name masked at the source."""
         exposure_id = str(uuid.uuid4())
-        exposure = Exposure.publish(
+        names = private_names or []
+        return Exposure.publish(
             id=exposure_id,
             case_id=exposure_id,
             unit=new.unit,
-            title=new.title,
-            problem=new.problem,
+            title=redact(new.title, names),
+            problem=redact(new.problem, names),
             origin=new.origin,
             origin_ref=new.origin_ref,
             deadline=self._deadline(new.working_days),
             now=self.rt.clock.now(),
             by=actor,
+            evidence=new.evidence,
         )
+
+    async def expose(self, new: NewExposure, *, actor: str | None = None) -> Exposure:
+        """曝光台: the media exposes a problem it found itself (or a citizen's clue); a new case."""
+        exposure = self._new_exposure(new, actor)
         async with self.rt.db.transaction() as conn:
             if new.origin_ref:
                 existing = await ExposureRepository(conn).find_by_origin(new.origin, new.origin_ref)
@@ -99,6 +131,90 @@ class MediaService:
             await self._publish(conn, exposure, cause=None, actor=actor)
         self.rt.committed()
         return exposure
+
+    async def _tell_hotline(self, conn: AsyncConnection, clue: CitizenClue, status: CallbackStatus,
+                            note: str) -> None:
+        """Queue a status callback to the hotline system, in the transaction of the change it reports."""
+        if not clue.callback_url:
+            return
+        now = self.rt.clock.now()
+        await ClueRepository(conn).add_callback(clue, clue.callback_url, status,
+                                                callback_payload(clue, status, now, note), now)
+
+    async def _private_names(self, conn: AsyncConnection, exposure: Exposure) -> list[str]:
+        """The names of the citizens behind an exposure (masked in every text written about it)."""
+        if exposure.origin is not Origin.CITIZEN_CLUE:
+            return []
+        clue = await ClueRepository(conn).by_exposure(exposure.id)
+        return clue.private_names() if clue else []
+
+    async def _tell_hotline_about_exposure(self, conn: AsyncConnection, exposure: Exposure, status: CallbackStatus,
+                                           note: str) -> None:
+        if exposure.origin is not Origin.CITIZEN_CLUE:
+            return
+        clue = await ClueRepository(conn).by_exposure(exposure.id)
+        if clue is not None:
+            await self._tell_hotline(conn, clue, status, note)
+
+    async def receive_clue(self, new: NewClue) -> tuple[CitizenClue, bool]:
+        """随手拍 or a 12345 ticket: register the clue. A ticket pushed again is the clue it made (False)."""
+        async def attempt() -> tuple[CitizenClue, bool]:
+            async with self.rt.db.transaction() as conn:
+                repo = ClueRepository(conn)
+                if new.channel is Channel.HOTLINE and new.ticket_id:
+                    existing = await repo.by_ticket(new.ticket_id.strip())
+                    if existing is not None:
+                        return existing, False
+                callback_url = new.callback_url
+                if new.channel is Channel.HOTLINE and not callback_url:
+                    callback_url = self.hotline_callback_url
+                clue = CitizenClue.receive(
+                    id=str(uuid.uuid4()), channel=new.channel, text=new.text, now=self.rt.clock.now(),
+                    location=new.location, photos=new.photos,
+                    external_id=new.ticket_id.strip() if new.ticket_id else None, reported_at=new.reported_at,
+                    category=new.category, reporter_name=new.reporter_name, reporter_phone=new.reporter_phone,
+                    callback_url=callback_url,
+                )
+                await repo.add(clue)
+                return clue, True
+
+        return await once_more_on_race(attempt)
+
+    async def expose_clue(self, clue_id: str, new: NewExposure, *, actor: str) -> Exposure:
+        """Triage: the clue is taken up and exposed on the 曝光台 (a new case); the hotline is told."""
+        async with self.rt.db.transaction() as conn:
+            repo = ClueRepository(conn)
+            clue = await repo.get(clue_id)
+            new.origin, new.origin_ref = Origin.CITIZEN_CLUE, clue.id
+            new.evidence = new.evidence or clue.photos  # the citizen's photos, unless the editor chose others
+            exposure = self._new_exposure(new, actor, clue.private_names())
+            clue.expose(exposure.id, actor, self.rt.clock.now())
+            await repo.save(clue)
+            await self._publish(conn, exposure, cause=None, actor=actor)
+            await self._tell_hotline(conn, clue, CallbackStatus.EXPOSED,
+                                     f"已在曝光台曝光，限{exposure.deadline.day.isoformat()}前整改")
+        self.rt.committed()
+        return exposure
+
+    async def review_clue(self, clue_id: str, *, actor: str, note: str | None = None) -> CitizenClue:
+        """受理: an editor takes the clue up for checking; the hotline is told it was triaged."""
+        async with self.rt.db.transaction() as conn:
+            repo = ClueRepository(conn)
+            clue = await repo.get(clue_id)
+            clue.review(actor, self.rt.clock.now())
+            await repo.save(clue)
+            await self._tell_hotline(conn, clue, CallbackStatus.TRIAGED, (note or "").strip() or "已受理，正在核实")
+        return clue
+
+    async def dismiss_clue(self, clue_id: str, *, reason: str, actor: str) -> CitizenClue:
+        """Triage: the clue is not taken up, with the reason; the hotline is told."""
+        async with self.rt.db.transaction() as conn:
+            repo = ClueRepository(conn)
+            clue = await repo.get(clue_id)
+            clue.dismiss(reason, actor, self.rt.clock.now())
+            await repo.save(clue)
+            await self._tell_hotline(conn, clue, CallbackStatus.DISMISSED, clue.dismissal_reason or reason)
+        return clue
 
     async def on_notice_unrectified(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
         """A 督办通知书 ran out unrectified: expose it on the 曝光台, once per notice."""
@@ -119,13 +235,21 @@ class MediaService:
         )
         await self._publish(conn, exposure, cause=event, actor=None)
 
-    async def follow_up(self, exposure_id: str, *, note: str, by: str) -> Exposure:
-        """整改进行时: record what the press found when following the rectification."""
+    async def follow_up(self, exposure_id: str, *, note: str, by: str, evidence: tuple[str, ...] = ()) -> Exposure:
+        """整改进行时: record what the press found when following the rectification, with its evidence."""
         async with self.rt.db.transaction() as conn:
             repo = ExposureRepository(conn)
             exposure = await repo.get(exposure_id)
-            exposure.follow_up(note, by, self.rt.clock.now())
+            entry = exposure.follow_up(redact(note, await self._private_names(conn, exposure)), by,
+                                       self.rt.clock.now(), evidence)
             await repo.save(exposure)
+            await self.rt.events.emit(
+                conn,
+                ExposureFollowedUp(exposure_id=exposure.id, unit=exposure.unit,
+                                   note=entry.text.removeprefix("整改进行时："), by=entry.by or by,
+                                   evidence=list(entry.evidence), followed_up_at=entry.at),
+                subject=f"exposure/{exposure.id}", case_id=exposure.case_id, actor=entry.by,
+            )
         self.rt.committed()
         return exposure
 
@@ -134,9 +258,12 @@ class MediaService:
         async with self.rt.db.transaction() as conn:
             repo = ExposureRepository(conn)
             exposure = await repo.get(exposure_id)
-            exposure.rectify(confirmed_by, note, self.rt.clock.now())
+            exposure.rectify(confirmed_by, redact(note, await self._private_names(conn, exposure)),
+                             self.rt.clock.now())
             await repo.save(exposure)
             await timers.cancel(conn, self.rt.tables, kind=EXPOSURE_DUE, key=exposure.id)
+            await self._tell_hotline_about_exposure(conn, exposure, CallbackStatus.RECTIFIED,
+                                                    f"整改到位：{exposure.rectification_note or note}")
             assert exposure.rectified_at is not None
             await self.rt.events.emit(
                 conn,
@@ -195,6 +322,8 @@ class MediaService:
             actor="system",
         )
         await repo.save(exposure)
+        await self._tell_hotline_about_exposure(conn, exposure, CallbackStatus.REFERRED,
+                                                "逾期未整改，已再次曝光并移交纪检监察机关问责处理")
 
     async def on_outcome_published(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
         """The 纪委 published an outcome: show it on the 曝光台 (问责一批、通报曝光一批)."""
@@ -213,7 +342,11 @@ class MediaService:
             exposure_id=exposure.id if exposure else None,
         )
         if not await repo.add_outcome(outcome):
-            return
+            # The same decision told to another case of a merged matter: shown once on the feed, and on
+            # each exposure of those cases.
+            if exposure is None or exposure.has_outcome(outcome):
+                return
+            await repo.attach_outcome(outcome.decision_id, exposure.id)
         if exposure:
             exposure.record_outcome(outcome)
             await repo.save(exposure)

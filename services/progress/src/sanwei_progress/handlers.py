@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from sanwei_contracts.events.registry import TaskAssigned, TaskCompleted, TaskDeadlineSet
+from sanwei_contracts.events.registry import TaskAssigned, TaskCompleted, TaskDeadlineSet, TaskUpdated
 from sanwei_kit.messaging import Subscription
 from sanwei_kit.timers import TimerHandler
-from sanwei_progress.service import ProgressService
+from sanwei_progress.service import REPORT_DUE, ProgressService
 
 
 def subscriptions(service: ProgressService) -> list[Subscription]:
     return [
         Subscription(TaskAssigned, service.on_task_assigned),
         Subscription(TaskDeadlineSet, service.on_task_deadline_set),
+        Subscription(TaskUpdated, service.on_task_updated),
         Subscription(TaskCompleted, service.on_task_completed),
     ]
 
 
 def timer_handlers(service: ProgressService) -> dict[str, TimerHandler]:
-    return {}
+    return {REPORT_DUE: service.on_report_due}

@@ -26,7 +26,8 @@ TRACKS = {
 }
 
 LEVEL_LABELS = {"blue": "蓝色", "yellow": "黄色", "red": "红色"}
-FINDING_LABELS = {"confirmed": "查证属实", "partly_confirmed": "部分属实", "unfounded": "查无实据"}
+FINDING_LABELS = {"confirmed": "查证属实", "partly_confirmed": "部分属实", "unfounded": "查无实据",
+                  "undetermined": "暂无结论"}
 MODE_LABELS = {"assign": "分办", "transfer": "转办"}
 ORIGIN_LABELS = {
     "notice_unrectified": "督办逾期未整改",
@@ -134,6 +135,11 @@ def _deadline_set(d: dict[str, Any]) -> str:
     return text
 
 
+def _deadline_warned(d: dict[str, Any]) -> str:
+    when = "今日到期" if d["light"] == "red" else f"距时限还有 {d['working_days_left']} 个工作日"
+    return f"{'红灯' if d['light'] == 'red' else '黄灯'}预警：{d['lead_unit']} 的任务「{_short(d['title'])}」{when}"
+
+
 def _type(model: type[BaseModel]) -> str:
     return spec_for_model(model).type
 
@@ -145,7 +151,19 @@ _SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"任务「{_short(d['title'])}」逾期未完成（时限 {d['deadline']}），牵头单位 {d['lead_unit']}"
     ),
     _type(registry.TaskCompleted): lambda d: f"任务办结（{'逾期完成' if d.get('late') else '按期完成'}）",
+    _type(registry.TaskDecomposed): lambda d: f"任务层层分解为 {len(d['sub_task_ids'])} 项子任务：{'、'.join(d.get('units') or [])}",
+    _type(registry.TaskPaused): lambda d: f"任务挂起：{_short(d['reason'])}（剩余 {d['working_days_left']} 个工作日）",
+    _type(registry.TaskResumed): lambda d: f"任务恢复计时，完成时限顺延至 {d['deadline']}",
+    _type(registry.TaskExtensionRequested): lambda d: (
+        f"{d['requested_by']} 申请延期至 {d['requested_deadline']}：{_short(d['reason'])}"
+    ),
+    _type(registry.TaskExtensionApproved): lambda d: f"{d['approved_by']} 批准延期，完成时限改为 {d['deadline']}",
+    _type(registry.TaskExtensionRefused): lambda d: f"{d['refused_by']} 不予延期：{_short(d['reason'])}",
+    _type(registry.TaskDeadlineWarned): _deadline_warned,
+    _type(registry.TaskReminded): lambda d: f"催办：任务「{_short(d['title'])}」已过时限 {d['deadline']}，请 {d['lead_unit']} 尽快办结",
+    _type(registry.TaskUpdated): lambda d: f"任务「{_short(d['title'])}」按来源更新：{'、'.join(d.get('changed') or [])}",
     _type(progress.ReportSubmitted): lambda d: f"{d['unit']} 报送 {d['period']} 进展：{_short(d['text'])}",
+    _type(progress.ReportMissed): lambda d: f"{d['unit']} 逾期未报 {d['period']} 进展（报送截止 {d['due_on']}）",
     _type(progress.CompletionClaimed): lambda d: f"{d['unit']} 申请办结销号：{_short(d['text'])}",
     _type(progress.CompletionAccepted): lambda d: f"{d['accepted_by']} 验收通过 {d['unit']} 的办结申请",
     _type(progress.CompletionRejected): lambda d: (
@@ -160,7 +178,31 @@ _SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     _type(supervision.NoticeUnrectified): lambda d: (
         f"督办通知书 {d['number']} 逾期未整改（时限 {d['deadline']}），升级为{_label(LEVEL_LABELS, d['level'])}督办"
     ),
+    _type(supervision.NoticeEscalated): lambda d: (
+        f"督办通知书 {d['number']} 逾期未整改，升级为{_label(LEVEL_LABELS, d['to_level'])}督办 {d['new_number']}"
+        + (f"，督办 {d['addressee']}" if d.get("addressee") else "")
+    ),
+    _type(supervision.NoticeReopened): lambda d: (
+        f"回头看发现问题反弹：督办通知书 {d['number']} 重新打开，升级为{_label(LEVEL_LABELS, d['level'])}督办，"
+        f"限 {d['deadline']} 前整改"
+    ),
+    _type(supervision.DrawPublished): lambda d: (
+        f"双随机抽查（{d['scope']}）：抽取 {len(d['drawn_targets'])} 个检查对象、{len(d['drawn_inspectors'])} 名检查人员，"
+        f"种子 {d['seed']}"
+    ),
+    _type(supervision.InspectionClosed): lambda d: (
+        f"督查通报：{d['title']}，检查 {len(d['targets'])} 个单位，发现问题 {d['findings']} 个，"
+        f"下发督办通知书 {len(d.get('notices') or [])} 份"
+    ),
+    _type(supervision.RankingPublished): lambda d: (
+        f"{d['scheme']} {d['period']} 排名公布：表扬 {len(d['praised'])} 个，通报批评 {len(d['criticized'])} 个，"
+        f"诫勉谈话 {len(d['admonished'])} 个，移交问责 {len(d['referred'])} 个"
+    ),
+    _type(supervision.RankingReferralRequested): lambda d: (
+        f"移交纪检监察机关（{_label(ORIGIN_LABELS, d['origin'])}）：{d['unit']}，{_short(d['reason'])}"
+    ),
     _type(media.ExposurePublished): lambda d: f"曝光台曝光：{d['title']}（{d['unit']}），限 {d['deadline']} 前整改",
+    _type(media.ExposureFollowedUp): lambda d: f"整改进行时：{_short(d['note'])}（{d['by']}）",
     _type(media.ExposureRectified): lambda d: f"整改进行时：{_short(d['note'])}（{d['confirmed_by']} 确认整改到位）",
     _type(media.ExposureUnrectified): lambda d: f"曝光问题逾期未整改（{d['unit']}，时限 {d['deadline']}）",
     _type(media.ExposureRepublished): lambda d: f"再次曝光（第{d['round']}次）：{d['title']}（{d['unit']}）",
@@ -172,6 +214,11 @@ _SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"线索{_label(MODE_LABELS, d['mode'])}至 {d['assignee']}" + (f"，限 {d['due']} 前办结" if d.get("due") else "")
     ),
     _type(discipline.ClueDisposed): lambda d: f"线索处置：{_label(FINDING_LABELS, d['finding'])}",
+    _type(discipline.ClueSourceAdded): lambda d: f"同一问题再次移交，并入 {d['number']}",
+    _type(discipline.ClueEscalated): lambda d: (
+        f"{d['number']} {'逾期未签收' if d['stage'] == 'receipt' else '逾期未办结'}（时限 {d['due']}），"
+        f"提级至 {d['escalated_to']} 督办"
+    ),
     _type(discipline.DecisionMade): lambda d: f"作出处理决定：{_sanction(d['sanction'])}（{d['unit']}）",
     _type(discipline.OutcomePublished): lambda d: f"处理结果公开：{_sanction(d['sanction'])}",
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts.events.common import Sanction
@@ -12,9 +12,13 @@ from sanwei_discipline.adapters.tables import clue_sources, clue_steps, clues
 from sanwei_discipline.domain.model import (
     AssignMode,
     Clue,
+    ClueKind,
     ClueState,
     Decision,
+    DisposalWay,
+    EscalationStage,
     Finding,
+    PersonLevel,
     Source,
     Step,
     StepKind,
@@ -29,6 +33,10 @@ def _clue_from_row(row: Any, sources: list[Source], steps: list[Step]) -> Clue:
     if row.due is not None:
         due = WorkingDayDeadline(day=row.due, due_at=row.due_at, working_days=row.due_working_days,
                                  start=row.due_start)
+    receipt_due = None
+    if row.receipt_due is not None:
+        receipt_due = WorkingDayDeadline(day=row.receipt_due, due_at=row.receipt_due_at,
+                                         working_days=row.receipt_due_working_days, start=row.receipt_due_start)
     decision = None
     if row.decision_id is not None:
         decision = Decision(decision_id=row.decision_id, sanction=Sanction(row.sanction), person=row.person,
@@ -54,6 +62,14 @@ def _clue_from_row(row: Any, sources: list[Source], steps: list[Step]) -> Clue:
         decision=decision,
         publication_summary=row.publication_summary,
         published_at=row.published_at,
+        kind=ClueKind(row.kind) if row.kind else None,
+        level=PersonLevel(row.level) if row.level else None,
+        supervisor=row.supervisor,
+        receipt_due=receipt_due,
+        receipt_at=row.receipt_at,
+        receipt_by=row.receipt_by,
+        escalated_stages=[EscalationStage(s) for s in (row.escalated_stages or [])],
+        disposal_way=DisposalWay(row.disposal_way) if row.disposal_way else None,
     )
 
 
@@ -84,12 +100,24 @@ def _clue_values(c: Clue) -> dict[str, Any]:
         "decided_at": d.decided_at if d else None,
         "publication_summary": c.publication_summary,
         "published_at": c.published_at,
+        "fingerprint": c.fingerprint,
+        "kind": c.kind.value if c.kind else None,
+        "level": c.level.value if c.level else None,
+        "supervisor": c.supervisor,
+        "receipt_due": c.receipt_due.day if c.receipt_due else None,
+        "receipt_due_at": c.receipt_due.due_at if c.receipt_due else None,
+        "receipt_due_working_days": c.receipt_due.working_days if c.receipt_due else None,
+        "receipt_due_start": c.receipt_due.start if c.receipt_due else None,
+        "receipt_at": c.receipt_at,
+        "receipt_by": c.receipt_by,
+        "escalated_stages": [s.value for s in c.escalated_stages],
+        "disposal_way": c.disposal_way.value if c.disposal_way else None,
     }
 
 
 def _source_row(s: Source) -> dict[str, Any]:
     return {"kind": s.kind, "ref": s.ref, "origin": s.origin, "origin_ref": s.origin_ref, "reason": s.reason,
-            "evidence": list(s.evidence), "received_at": s.received_at}
+            "evidence": list(s.evidence), "received_at": s.received_at, "case_id": s.case_id}
 
 
 def _step_row(s: Step) -> dict[str, Any]:
@@ -129,7 +157,7 @@ class ClueRepository:
             for r in (await self._conn.execute(query)).all():
                 sources[r.clue_id].append(Source(kind=r.kind, ref=r.ref, origin=r.origin, origin_ref=r.origin_ref,
                                                  reason=r.reason, received_at=r.received_at,
-                                                 evidence=tuple(r.evidence or ())))
+                                                 evidence=tuple(r.evidence or ()), case_id=r.case_id))
             query = select(clue_steps).where(clue_steps.c.clue_id.in_(ids)).order_by(clue_steps.c.position)
             for r in (await self._conn.execute(query)).all():
                 steps[r.clue_id].append(Step(r.at, StepKind(r.kind), r.text, r.by))
@@ -142,18 +170,45 @@ class ClueRepository:
         return (await self._load([row]))[0]
 
     async def get_by_case(self, case_id: str) -> Clue | None:
-        row = (await self._conn.execute(select(clues).where(clues.c.case_id == case_id))).first()
+        """The clue of a case: its own, or the one a referral of that case was merged into."""
+        merged = select(clue_sources.c.clue_id).where(clue_sources.c.case_id == case_id)
+        query = (select(clues).where(or_(clues.c.case_id == case_id, clues.c.id.in_(merged)))
+                 .order_by(clues.c.registered_at.desc()))
+        row = (await self._conn.execute(query)).first()
         return (await self._load([row]))[0] if row else None
+
+    async def open_by_matter(self, fingerprint: str) -> Clue | None:
+        """An open clue (not yet decided) about the same matter: the fingerprint of its unit and problem."""
+        query = (select(clues)
+                 .where(clues.c.fingerprint == fingerprint,
+                        clues.c.state.in_([ClueState.REGISTERED.value, ClueState.ASSIGNED.value,
+                                           ClueState.DISPOSED.value]))
+                 .order_by(clues.c.registered_at))
+        row = (await self._conn.execute(query)).first()
+        return (await self._load([row]))[0] if row else None
+
+    async def sorting_counts(self) -> list[tuple[str | None, str | None, str, int]]:
+        """分类梳理 台账: how many clues per kind, level of the responsible person and state."""
+        query = (select(clues.c.kind, clues.c.level, clues.c.state, func.count())
+                 .group_by(clues.c.kind, clues.c.level, clues.c.state)
+                 .order_by(clues.c.kind, clues.c.level, clues.c.state))
+        return [(r[0], r[1], r[2], r[3]) for r in (await self._conn.execute(query)).all()]
 
     async def find(
         self,
         *,
         state: ClueState | None = None,
         unit: str | None = None,
+        kind: ClueKind | None = None,
+        level: PersonLevel | None = None,
         limit: int = 500,
         offset: int = 0,
     ) -> list[Clue]:
         query = select(clues).order_by(clues.c.year.desc(), clues.c.seq.desc()).limit(limit).offset(offset)
+        if kind:
+            query = query.where(clues.c.kind == kind.value)
+        if level:
+            query = query.where(clues.c.level == level.value)
         if state:
             query = query.where(clues.c.state == state.value)
         if unit:

@@ -37,11 +37,26 @@ clues = Table(
     Column("decided_at", UtcDateTime(), nullable=True),
     Column("publication_summary", Text, nullable=True),
     Column("published_at", UtcDateTime(), nullable=True),
+    Column("fingerprint", String(64), nullable=True),
+    Column("kind", String(40), nullable=True),
+    Column("level", String(40), nullable=True),
+    Column("supervisor", String(200), nullable=True),
+    Column("receipt_due", Date, nullable=True),
+    Column("receipt_due_at", UtcDateTime(), nullable=True),
+    Column("receipt_due_working_days", Integer, nullable=True),
+    Column("receipt_due_start", Date, nullable=True),
+    Column("receipt_at", UtcDateTime(), nullable=True),
+    Column("receipt_by", String(200), nullable=True),
+    Column("escalated_stages", JSON, nullable=True),
+    Column("disposal_way", String(40), nullable=True),
 )
 # One clue per case, however often it is referred; one number per clue and year.
 Index("ix_clues_case_id", clues.c.case_id, unique=True)
 Index("ix_clues_year_seq", clues.c.year, clues.c.seq, unique=True)
 Index("ix_clues_state", clues.c.state)
+# The same matter (unit + problem, see matter_fingerprint) referred by several tracks joins one open clue.
+Index("ix_clues_fingerprint", clues.c.fingerprint)
+Index("ix_clues_kind_level", clues.c.kind, clues.c.level)
 
 clue_sources = Table(
     "clue_sources",
@@ -55,7 +70,9 @@ clue_sources = Table(
     Column("reason", Text, nullable=False),
     Column("evidence", JSON, nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
+    Column("case_id", String(100), nullable=True),
 )
+Index("ix_clue_sources_case_id", clue_sources.c.case_id)
 
 clue_steps = Table(
     "clue_steps",

@@ -47,6 +47,7 @@ def _exposure_from_row(row: Any, history: list[HistoryEntry]) -> Exposure:
         unrectified_at=row.unrectified_at,
         republished_at=row.republished_at,
         referral_id=row.referral_id,
+        evidence=tuple(row.evidence or ()),
     )
 
 
@@ -71,6 +72,7 @@ def _exposure_values(e: Exposure) -> dict[str, Any]:
         "unrectified_at": e.unrectified_at,
         "republished_at": e.republished_at,
         "referral_id": e.referral_id,
+        "evidence": list(e.evidence),
     }
 
 
@@ -103,8 +105,8 @@ class ExposureRepository:
 
     async def _append_history(self, exposure: Exposure) -> None:
         # History is append-only: only the lines not yet stored are written.
-        rows = [{"at": entry.at, "kind": entry.kind.value, "text": entry.text, "by": entry.by}
-                for entry in exposure.history]
+        rows = [{"at": entry.at, "kind": entry.kind.value, "text": entry.text, "by": entry.by,
+                 "evidence": list(entry.evidence)} for entry in exposure.history]
         await append_new_rows(self._conn, exposure_history, exposure_history.c.exposure_id, exposure.id, rows)
 
     async def _history(self, exposure_ids: list[str]) -> dict[str, list[HistoryEntry]]:
@@ -119,7 +121,7 @@ class ExposureRepository:
             )
         ).all()
         for r in rows:
-            found[r.exposure_id].append(HistoryEntry(r.at, EntryKind(r.kind), r.text, r.by))
+            found[r.exposure_id].append(HistoryEntry(r.at, EntryKind(r.kind), r.text, r.by, tuple(r.evidence or ())))
         return found
 
     async def _load(self, rows: list[Any]) -> list[Exposure]:
@@ -189,6 +191,14 @@ class ExposureRepository:
             )
         )
         return True
+
+    async def attach_outcome(self, decision_id: str, exposure_id: str) -> None:
+        """Link a stored outcome to an exposure if it has none yet (it arrived first for a case without one)."""
+        await self._conn.execute(
+            published_outcomes.update()
+            .where(published_outcomes.c.decision_id == decision_id, published_outcomes.c.exposure_id.is_(None))
+            .values(exposure_id=exposure_id)
+        )
 
     async def outcomes(self, *, case_id: str | None = None, limit: int = 500) -> list[PublishedOutcome]:
         query = select(published_outcomes).order_by(published_outcomes.c.published_at.desc()).limit(limit)

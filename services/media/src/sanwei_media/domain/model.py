@@ -54,9 +54,11 @@ class HistoryEntry:
     kind: EntryKind
     text: str
     by: str | None = None
+    evidence: tuple[str, ...] = ()  # photo / video / document references backing this line
 
     def line(self) -> str:
-        return stamped_line(self.at, self.text, self.by)
+        line = stamped_line(self.at, self.text, self.by)
+        return f"{line}［证据：{'、'.join(self.evidence)}］" if self.evidence else line
 
 
 @dataclass
@@ -79,6 +81,7 @@ class Exposure:
     unrectified_at: datetime | None = None
     republished_at: datetime | None = None
     referral_id: str | None = None
+    evidence: tuple[str, ...] = ()  # what the exposure rests on: photos, videos, documents (references)
 
     @classmethod
     def publish(
@@ -94,7 +97,9 @@ class Exposure:
         deadline: WorkingDayDeadline,
         now: datetime,
         by: str | None = None,
+        evidence: tuple[str, ...] = (),
     ) -> Exposure:
+        evidence = _references(evidence)
         exposure = cls(
             id=id,
             case_id=case_id,
@@ -105,21 +110,24 @@ class Exposure:
             origin_ref=origin_ref,
             published_at=now,
             deadline=deadline,
+            evidence=evidence,
         )
         exposure.history.append(
             HistoryEntry(now, EntryKind.PUBLISHED,
-                         f"曝光台曝光：{exposure.unit}，{exposure.title}；限{deadline.day.isoformat()}前整改", by)
+                         f"曝光台曝光：{exposure.unit}，{exposure.title}；限{deadline.day.isoformat()}前整改", by,
+                         evidence)
         )
         return exposure
 
     def lines(self) -> list[str]:
         return [entry.line() for entry in self.history]
 
-    def follow_up(self, note: str, by: str, now: datetime) -> HistoryEntry:
-        """A “整改进行时” line: what the press found when it followed the rectification."""
+    def follow_up(self, note: str, by: str, now: datetime, evidence: tuple[str, ...] = ()) -> HistoryEntry:
+        """A “整改进行时” line: what the press found when it followed the rectification, with its evidence."""
         if self.status is ExposureStatus.RECTIFIED:
             raise Conflict(f"exposure {self.id} was rectified on {self.rectified_at:%Y-%m-%d}; the case is closed")
-        entry = HistoryEntry(now, EntryKind.FOLLOW_UP, f"整改进行时：{required(note, 'note')}", required(by, "by"))
+        entry = HistoryEntry(now, EntryKind.FOLLOW_UP, f"整改进行时：{required(note, 'note')}", required(by, "by"),
+                             _references(evidence))
         self.history.append(entry)
         return entry
 
@@ -171,10 +179,20 @@ class Exposure:
 
     def record_outcome(self, outcome: PublishedOutcome) -> None:
         """The 纪委 published the outcome of the case (问责一批、通报曝光一批)."""
-        self.history.append(
-            HistoryEntry(outcome.published_at, EntryKind.OUTCOME,
-                         f"纪委通报：{outcome.sanction.label}。{outcome.summary}")
-        )
+        self.history.append(HistoryEntry(outcome.published_at, EntryKind.OUTCOME, _outcome_text(outcome)))
+
+    def has_outcome(self, outcome: PublishedOutcome) -> bool:
+        text = _outcome_text(outcome)
+        return any(h.kind is EntryKind.OUTCOME and h.text == text for h in self.history)
+
+
+def _references(evidence: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Evidence references as given, without blanks and repeats."""
+    return tuple(dict.fromkeys(e.strip() for e in evidence if e and e.strip()))
+
+
+def _outcome_text(outcome: PublishedOutcome) -> str:
+    return f"纪委通报：{outcome.sanction.label}。{outcome.summary}"
 
 
 @dataclass(frozen=True)

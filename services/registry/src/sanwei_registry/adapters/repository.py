@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_kit.calendar import WorkingDayDeadline
 from sanwei_kit.errors import NotFound
-from sanwei_registry.adapters.tables import task_lists, tasks
+from sanwei_registry.adapters.tables import deadline_history, extensions, task_lists, tasks
+from sanwei_registry.domain.deadlines import Extension, ExtensionStatus
 from sanwei_registry.domain.model import Task, TaskList, TaskStatus
 
 
@@ -34,7 +35,17 @@ def _task_from_row(row: Any) -> Task:
         overdue_at=row.overdue_at,
         completed_at=row.completed_at,
         completed_late=row.completed_late,
+        external_id=row.external_id,
+        parent_id=row.parent_id,
+        paused_at=row.paused_at,
+        pause_reason=row.pause_reason,
+        paused_days_left=row.paused_days_left,
     )
+
+
+def _list_from_row(row: Any) -> TaskList:
+    return TaskList(id=row.id, title=row.title, source=row.source, created_at=row.created_at,
+                    external_id=row.external_id)
 
 
 def _task_values(task: Task) -> dict[str, Any]:
@@ -52,6 +63,9 @@ def _task_values(task: Task) -> dict[str, Any]:
         "overdue_at": task.overdue_at,
         "completed_at": task.completed_at,
         "completed_late": task.completed_late,
+        "paused_at": task.paused_at,
+        "pause_reason": task.pause_reason,
+        "paused_days_left": task.paused_days_left,
     }
 
 
@@ -62,13 +76,30 @@ class TaskRepository:
     async def add_list(self, task_list: TaskList) -> None:
         await self._conn.execute(
             task_lists.insert().values(
-                id=task_list.id, title=task_list.title, source=task_list.source, created_at=task_list.created_at
+                id=task_list.id, title=task_list.title, source=task_list.source, created_at=task_list.created_at,
+                external_id=task_list.external_id,
             )
         )
 
+    async def save_list(self, task_list: TaskList) -> None:
+        await self._conn.execute(
+            task_lists.update().where(task_lists.c.id == task_list.id).values(
+                title=task_list.title, source=task_list.source
+            )
+        )
+
+    async def list_by_external_id(self, external_id: str) -> TaskList | None:
+        row = (await self._conn.execute(select(task_lists).where(task_lists.c.external_id == external_id))).first()
+        return None if row is None else _list_from_row(row)
+
+    async def tasks_of(self, task_list_id: str) -> list[Task]:
+        query = select(tasks).where(tasks.c.task_list_id == task_list_id).order_by(tasks.c.position)
+        return [_task_from_row(r) for r in (await self._conn.execute(query)).all()]
+
     async def add(self, task: Task, position: int) -> None:
         await self._conn.execute(
-            tasks.insert().values(id=task.id, task_list_id=task.task_list_id, position=position, **_task_values(task))
+            tasks.insert().values(id=task.id, task_list_id=task.task_list_id, position=position,
+                                  external_id=task.external_id, parent_id=task.parent_id, **_task_values(task))
         )
 
     async def save(self, task: Task) -> None:
@@ -80,11 +111,19 @@ class TaskRepository:
             raise NotFound(f"no task {task_id}")
         return _task_from_row(row)
 
+    async def children(self, task_id: str) -> list[Task]:
+        query = select(tasks).where(tasks.c.parent_id == task_id).order_by(tasks.c.position)
+        return [_task_from_row(r) for r in (await self._conn.execute(query)).all()]
+
+    async def next_position(self, task_list_id: str) -> int:
+        query = select(func.coalesce(func.max(tasks.c.position), -1)).where(tasks.c.task_list_id == task_list_id)
+        return int((await self._conn.execute(query)).scalar_one()) + 1
+
     async def get_list(self, task_list_id: str) -> TaskList:
         row = (await self._conn.execute(select(task_lists).where(task_lists.c.id == task_list_id))).first()
         if row is None:
             raise NotFound(f"no task list {task_list_id}")
-        return TaskList(id=row.id, title=row.title, source=row.source, created_at=row.created_at)
+        return _list_from_row(row)
 
     async def lists(self) -> list[tuple[TaskList, int]]:
         query = (
@@ -95,7 +134,7 @@ class TaskRepository:
         )
         rows = (await self._conn.execute(query)).all()
         return [
-            (TaskList(id=r.id, title=r.title, source=r.source, created_at=r.created_at), r.task_count)
+            (_list_from_row(r), r.task_count)
             for r in rows
         ]
 
@@ -116,3 +155,54 @@ class TaskRepository:
         if status:
             query = query.where(tasks.c.status == status.value)
         return [_task_from_row(r) for r in (await self._conn.execute(query)).all()]
+
+    async def record_deadline(self, task_id: str, *, at: Any, kind: str, deadline: Any, detail: str | None,
+                              actor: str | None) -> None:
+        """Append one line to the task's deadline history."""
+        count = (await self._conn.execute(
+            select(func.count()).select_from(deadline_history).where(deadline_history.c.task_id == task_id)
+        )).scalar_one()
+        await self._conn.execute(deadline_history.insert().values(
+            task_id=task_id, position=count, at=at, kind=kind, deadline=deadline, detail=detail, actor=actor
+        ))
+
+    async def deadline_history(self, task_id: str) -> list[Any]:
+        query = select(deadline_history).where(deadline_history.c.task_id == task_id).order_by(
+            deadline_history.c.position)
+        return list((await self._conn.execute(query)).all())
+
+    async def add_extension(self, extension: Extension) -> None:
+        await self._conn.execute(extensions.insert().values(**_extension_values(extension)))
+
+    async def save_extension(self, extension: Extension) -> None:
+        await self._conn.execute(
+            extensions.update().where(extensions.c.id == extension.id).values(**_extension_values(extension))
+        )
+
+    async def extensions_of(self, task_id: str) -> list[Extension]:
+        query = select(extensions).where(extensions.c.task_id == task_id).order_by(extensions.c.requested_at)
+        return [_extension_from_row(r) for r in (await self._conn.execute(query)).all()]
+
+    async def get_extension(self, extension_id: str) -> Extension:
+        row = (await self._conn.execute(select(extensions).where(extensions.c.id == extension_id))).first()
+        if row is None:
+            raise NotFound(f"no extension request {extension_id}")
+        return _extension_from_row(row)
+
+
+def _extension_values(e: Extension) -> dict[str, Any]:
+    return {
+        "id": e.id, "task_id": e.task_id, "requested_by": e.requested_by, "reason": e.reason,
+        "requested_deadline": e.requested_deadline, "previous_deadline": e.previous_deadline,
+        "requested_at": e.requested_at, "status": e.status.value, "decided_by": e.decided_by,
+        "decided_at": e.decided_at, "decision_reason": e.decision_reason,
+    }
+
+
+def _extension_from_row(row: Any) -> Extension:
+    return Extension(
+        id=row.id, task_id=row.task_id, requested_by=row.requested_by, reason=row.reason,
+        requested_deadline=row.requested_deadline, previous_deadline=row.previous_deadline,
+        requested_at=row.requested_at, status=ExtensionStatus(row.status), decided_by=row.decided_by,
+        decided_at=row.decided_at, decision_reason=row.decision_reason,
+    )

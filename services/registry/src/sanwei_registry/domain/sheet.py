@@ -119,3 +119,20 @@ def read_sheet(rows: list[list[object]]) -> SheetRead:
             )
         )
     return result
+
+
+# Identity of an imported sheet, so that importing the same sheet again changes nothing.
+# A task list from a sheet is known by its title (the title given, else the sheet's title
+# row, else the file name); a task by its 序号 when the sheet numbers its rows uniquely,
+# else by its row number. A re-import updates what changed and creates what is new.
+SHEET_LIST_PREFIX = "sheet:"
+
+
+def sheet_list_key(title: str) -> str:
+    return SHEET_LIST_PREFIX + re.sub(r"\s+", "", title)
+
+
+def sheet_task_keys(tasks: list[SheetTask]) -> list[str]:
+    seqs = [t.seq for t in tasks]
+    unique = all(seqs) and len(set(seqs)) == len(seqs)
+    return [f"序号:{t.seq}" if unique else f"row:{t.row}" for t in tasks]

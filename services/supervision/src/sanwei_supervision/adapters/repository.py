@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -44,6 +45,17 @@ def _notice_from_row(row: Any) -> Notice:
         rectified_report_id=row.rectified_report_id,
         rectified_by=row.rectified_by,
         unrectified_at=row.unrectified_at,
+        addressee=row.addressee,
+        escalated_from=row.escalated_from,
+        repeat_of=row.repeat_of,
+        escalated_at=row.escalated_at,
+        escalated_to=row.escalated_to,
+        recheck_on=row.recheck_on,
+        rechecked_at=row.rechecked_at,
+        rechecked_by=row.rechecked_by,
+        recheck_note=row.recheck_note,
+        reopened_at=row.reopened_at,
+        reopen_count=row.reopen_count,
     )
 
 
@@ -56,6 +68,19 @@ def _notice_state(notice: Notice) -> dict[str, Any]:
         "rectified_report_id": notice.rectified_report_id,
         "rectified_by": notice.rectified_by,
         "unrectified_at": notice.unrectified_at,
+        "escalated_at": notice.escalated_at,
+        "escalated_to": notice.escalated_to,
+        "recheck_on": notice.recheck_on,
+        "rechecked_at": notice.rechecked_at,
+        "rechecked_by": notice.rechecked_by,
+        "recheck_note": notice.recheck_note,
+        "reopened_at": notice.reopened_at,
+        "reopen_count": notice.reopen_count,
+        # a reopened notice runs a new 整改时限
+        "deadline_start": notice.deadline.start,
+        "working_days": notice.deadline.working_days,
+        "deadline": notice.deadline.day,
+        "due_at": notice.deadline.due_at,
     }
 
 
@@ -108,7 +133,6 @@ class NoticeRepository:
 
     # --- notices -----------------------------------------------------------------------
     async def add(self, notice: Notice) -> None:
-        d = notice.deadline
         await self._conn.execute(
             notices.insert().values(
                 id=notice.id,
@@ -124,10 +148,9 @@ class NoticeRepository:
                 requirement=notice.requirement,
                 issued_at=notice.issued_at,
                 issued_by=notice.issued_by,
-                deadline_start=d.start,
-                working_days=d.working_days,
-                deadline=d.day,
-                due_at=d.due_at,
+                addressee=notice.addressee,
+                escalated_from=notice.escalated_from,
+                repeat_of=notice.repeat_of,
                 **_notice_state(notice),
             )
         )
@@ -145,6 +168,30 @@ class NoticeRepository:
         query = select(notices).where(notices.c.task_id == task_id, notices.c.trigger == trigger.value)
         row = (await self._conn.execute(query)).first()
         return _notice_from_row(row) if row is not None else None
+
+    async def latest_for_problem(self, unit: str, problem: str) -> Notice | None:
+        """The last notice to `unit` stating the same problem: a repeated finding."""
+        query = (select(notices).where(notices.c.unit == unit, notices.c.problem == problem)
+                 .order_by(notices.c.issued_at.desc(), notices.c.year.desc(), notices.c.seq.desc()).limit(1))
+        row = (await self._conn.execute(query)).first()
+        return _notice_from_row(row) if row is not None else None
+
+    async def of_case(self, case_id: str) -> list[Notice]:
+        query = select(notices).where(notices.c.case_id == case_id).order_by(notices.c.issued_at, notices.c.seq)
+        return [_notice_from_row(r) for r in (await self._conn.execute(query)).all()]
+
+    async def rechecks_due(self, day: date, limit: int = 500) -> list[Notice]:
+        """回头看 list: rectified notices whose re-check day has come and that are not re-checked yet."""
+        query = (select(notices)
+                 .where(notices.c.status == NoticeStatus.RECTIFIED.value, notices.c.recheck_on <= day,
+                        notices.c.rechecked_at.is_(None))
+                 .order_by(notices.c.recheck_on, notices.c.year, notices.c.seq).limit(limit))
+        return [_notice_from_row(r) for r in (await self._conn.execute(query)).all()]
+
+    async def issued_until(self, until: datetime) -> list[Notice]:
+        """Notices issued before `until`: a report of a period picks what concerns it."""
+        query = select(notices).where(notices.c.issued_at < until).order_by(notices.c.year, notices.c.seq)
+        return [_notice_from_row(r) for r in (await self._conn.execute(query)).all()]
 
     async def find(
         self,

@@ -5,6 +5,15 @@ addressed to one 责任单位, and gives it N working days (工作日) to rectif
 
     open ──report accepted before the deadline──► rectified    (the case closes here)
     open ──deadline passes, nothing accepted─────► unrectified  (level goes up: 黄 → 红)
+    open ──deadline passes below the media level──► escalated    (a new notice one level up)
+    rectified ──回头看 finds the problem again──────► open again  (one level up, a new 整改时限)
+
+三色督办 (蓝 → 黄 → 红): each level has its own 整改时限 and addressee (a higher leader at
+red). A notice whose deadline passes while its level is below `media_from` (a setting)
+is escalated: the 指挥部 issues a new notice of the same case one level up. From
+`media_from` on (and always at red) a missed deadline makes the notice unrectified, which
+hands the case to the media. A repeated finding (same unit, same problem) starts one
+level above the notice it repeats.
 
 While a notice is open its unit answers with rectification reports; the 指挥部 accepts a
 report (the notice is rectified) or returns it with a reason (the deadline keeps
@@ -29,6 +38,7 @@ class NoticeStatus(StrEnum):
     OPEN = "open"
     RECTIFIED = "rectified"
     UNRECTIFIED = "unrectified"
+    ESCALATED = "escalated"  # its deadline passed below the media level: a notice one level up replaced it
 
 
 class NoticeTrigger(StrEnum):
@@ -36,6 +46,21 @@ class NoticeTrigger(StrEnum):
 
     TASK_OVERDUE = "task_overdue"
     DIRECT = "direct"
+    ESCALATED_YELLOW = "escalated_yellow"  # issued because a blue notice ran out
+    ESCALATED_RED = "escalated_red"  # issued because a yellow notice ran out
+
+
+LEVEL_ORDER = (NoticeLevel.BLUE, NoticeLevel.YELLOW, NoticeLevel.RED)
+LEVEL_LABELS = {NoticeLevel.BLUE: "蓝色", NoticeLevel.YELLOW: "黄色", NoticeLevel.RED: "红色"}
+
+
+def level_rank(level: NoticeLevel) -> int:
+    return LEVEL_ORDER.index(level)
+
+
+def escalation_trigger(level: NoticeLevel) -> NoticeTrigger:
+    """The trigger of a notice issued at `level` by escalation (one per level per task)."""
+    return {NoticeLevel.YELLOW: NoticeTrigger.ESCALATED_YELLOW, NoticeLevel.RED: NoticeTrigger.ESCALATED_RED}[level]
 
 
 class ReportStatus(StrEnum):
@@ -106,6 +131,17 @@ class Notice:
     rectified_report_id: str | None = None
     rectified_by: str | None = None
     unrectified_at: datetime | None = None
+    addressee: str | None = None  # 责任人: the person or role answerable at this level
+    escalated_from: str | None = None  # the notice of the level below that ran out
+    repeat_of: str | None = None  # the earlier notice of the same unit and problem
+    escalated_at: datetime | None = None
+    escalated_to: str | None = None
+    recheck_on: date | None = None  # 回头看: the day the 指挥部 re-checks a rectified notice
+    rechecked_at: datetime | None = None
+    rechecked_by: str | None = None
+    recheck_note: str | None = None
+    reopened_at: datetime | None = None
+    reopen_count: int = 0
 
     @classmethod
     def issue(
@@ -125,6 +161,9 @@ class Notice:
         task_id: str | None = None,
         cause_event_id: str | None = None,
         issued_by: str | None = None,
+        addressee: str | None = None,
+        escalated_from: str | None = None,
+        repeat_of: str | None = None,
     ) -> Notice:
         """Issue a notice now: its 整改时限 is N working days from today (China time)."""
         unit = normalize_unit(unit)
@@ -139,6 +178,7 @@ class Notice:
             id=notice_id, number=number, case_id=case_id, trigger=trigger, unit=unit, problem=problem,
             requirement=requirement, level=level, issued_at=now, deadline=deadline, task_id=task_id,
             cause_event_id=cause_event_id, issued_by=issued_by,
+            addressee=normalize_text(addressee or "") or None, escalated_from=escalated_from, repeat_of=repeat_of,
         )
 
     def _require_open(self, now: datetime) -> None:
@@ -154,6 +194,9 @@ class Notice:
             raise Conflict(f"notice {self.number} is already rectified")
         if self.status is NoticeStatus.UNRECTIFIED:
             raise Conflict(f"the 整改时限 of notice {self.number} ({self.deadline.day}) has passed; it is not rectified")
+        if self.status is NoticeStatus.ESCALATED:
+            raise Conflict(f"notice {self.number} ran out and was escalated to notice {self.escalated_to}; "
+                           "answer that one")
 
     def _require_reviewable(self, report: RectificationReport) -> None:
         """A report sent in time may be reviewed after the deadline: the unit did its part on time."""
@@ -218,7 +261,8 @@ class Notice:
         self.rectified_report_id = report.id
         self.rectified_by = reviewer
 
-    def return_report(self, report: RectificationReport, *, by: str, reason: str, now: datetime) -> bool:
+    def return_report(self, report: RectificationReport, *, by: str, reason: str, now: datetime,
+                      media_from: NoticeLevel = NoticeLevel.BLUE) -> bool:
         """The 指挥部 sends the report back; the deadline keeps running.
 
         Returned after the deadline, the notice is unrectified at once: True when that happens.
@@ -232,10 +276,12 @@ class Notice:
         report.reviewed_by = reviewer
         report.reviewed_at = now
         report.return_reason = reason
-        return self.mark_unrectified(now, pending=[])
+        return self.mark_unrectified(now, pending=[], media_from=media_from)
 
-    def mark_unrectified(self, now: datetime, *, pending: list[RectificationReport]) -> bool:
-        """The deadline passed. True if this made the notice unrectified (only ever once).
+    def mark_unrectified(self, now: datetime, *, pending: list[RectificationReport],
+                         media_from: NoticeLevel = NoticeLevel.BLUE) -> bool:
+        """The deadline passed. True if this closed the notice (only ever once): unrectified,
+        or escalated when its level is below `media_from` (and not red) — see `status`.
 
         A report sent in time and still waiting for review holds the notice open: the
         指挥部 decides on it, and only a return then makes the notice unrectified.
@@ -244,7 +290,52 @@ class Notice:
             return False
         if any(r.status is ReportStatus.PENDING and not self.deadline.has_passed(r.submitted_at) for r in pending):
             return False
+        if level_rank(self.level) < level_rank(media_from) and self.level is not NoticeLevel.RED:
+            self.status = NoticeStatus.ESCALATED
+            self.escalated_at = now
+            return True
         self.status = NoticeStatus.UNRECTIFIED
         self.level = escalate(self.level)
         self.unrectified_at = now
         return True
+
+    def schedule_recheck(self, day: date) -> None:
+        """After an acceptance: 回头看 on `day` (a reopened notice is re-checked anew)."""
+        self.recheck_on = day
+        self.rechecked_at = None
+
+    def recheck(self, *, by: str, found_again: bool, note: str, now: datetime, calendar: WorkingCalendar,
+                working_days: int) -> bool:
+        """回头看: the 指挥部 re-checks a rectified notice on or after its re-check day.
+
+        If the problem is found again the notice reopens one level up with a new 整改时限
+        of `working_days` from today. True when it reopened.
+        """
+        reviewer = self._reviewer(by)
+        note = normalize_text(note)
+        if not note:
+            raise Invalid("say what the 回头看 found", field="note")
+        if self.status is not NoticeStatus.RECTIFIED or self.recheck_on is None:
+            raise Conflict(f"notice {self.number} is {self.status.value}; only a rectified notice is re-checked")
+        if self.rechecked_at is not None:
+            raise Conflict(f"notice {self.number} was re-checked on {local_date(self.rechecked_at)}")
+        if local_date(now) < self.recheck_on:
+            raise Conflict(f"the 回头看 of notice {self.number} is due on {self.recheck_on}")
+        self.rechecked_at = now
+        self.rechecked_by = reviewer
+        self.recheck_note = note
+        if not found_again:
+            return False
+        self.level = escalate(self.level)
+        self.deadline = WorkingDayDeadline.after_working_days(calendar, local_date(now), working_days)
+        self.status = NoticeStatus.OPEN
+        self.rectified_at = self.rectified_report_id = self.rectified_by = None
+        self.recheck_on = None  # rectified again, it is re-checked again (see schedule_recheck)
+        self.reopened_at = now
+        self.reopen_count += 1
+        return True
+
+    def repeated_level(self, requested: NoticeLevel) -> NoticeLevel:
+        """A repeated finding starts one level above this earlier notice (at least `requested`)."""
+        above = escalate(self.level)
+        return above if level_rank(above) > level_rank(requested) else requested

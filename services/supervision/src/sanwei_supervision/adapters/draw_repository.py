@@ -1,0 +1,58 @@
+"""Loading and saving 双随机 draws in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sanwei_kit.errors import NotFound
+from sanwei_supervision.adapters.tables import drawn_targets, draws
+from sanwei_supervision.domain.draws import Draw
+
+
+def _draw_from_row(row: Any) -> Draw:
+    return Draw(id=row.id, scope=row.scope, title=row.title, algorithm=row.algorithm, seed=row.seed,
+                inspector_pool=list(row.inspector_pool), targets=list(row.targets), excluded=list(row.excluded),
+                inspectors_count=row.inspectors_count, targets_count=row.targets_count,
+                drawn_inspectors=list(row.drawn_inspectors), drawn_targets=list(row.drawn_targets),
+                drawn_at=row.drawn_at, drawn_by=row.drawn_by)
+
+
+class DrawRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, draw: Draw) -> None:
+        await self._conn.execute(draws.insert().values(
+            id=draw.id, scope=draw.scope, title=draw.title, algorithm=draw.algorithm, seed=draw.seed,
+            inspector_pool=draw.inspector_pool, targets=draw.targets, excluded=draw.excluded,
+            inspectors_count=draw.inspectors_count, targets_count=draw.targets_count,
+            drawn_inspectors=draw.drawn_inspectors, drawn_targets=draw.drawn_targets, drawn_at=draw.drawn_at,
+            drawn_by=draw.drawn_by,
+        ))
+        if draw.drawn_targets:
+            await self._conn.execute(drawn_targets.insert(), [
+                {"draw_id": draw.id, "target": t, "scope": draw.scope, "drawn_at": draw.drawn_at}
+                for t in draw.drawn_targets
+            ])
+
+    async def get(self, draw_id: str) -> Draw:
+        row = (await self._conn.execute(select(draws).where(draws.c.id == draw_id))).first()
+        if row is None:
+            raise NotFound(f"no draw {draw_id}")
+        return _draw_from_row(row)
+
+    async def find(self, scope: str | None = None, limit: int = 500, offset: int = 0) -> list[Draw]:
+        query = select(draws).order_by(draws.c.drawn_at, draws.c.id).limit(limit).offset(offset)
+        if scope:
+            query = query.where(draws.c.scope == scope)
+        return [_draw_from_row(r) for r in (await self._conn.execute(query)).all()]
+
+    async def drawn_since(self, scope: str, since: datetime) -> set[str]:
+        """Targets drawn in `scope` at or after `since`: not drawn again in the exclusion period."""
+        query = select(drawn_targets.c.target).where(drawn_targets.c.scope == scope,
+                                                     drawn_targets.c.drawn_at >= since)
+        return set((await self._conn.execute(query)).scalars().all())

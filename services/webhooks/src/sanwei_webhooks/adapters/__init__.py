@@ -1,0 +1,1 @@
+"""Webhooks adapters: database tables, the repository, and the HTTP sender."""

@@ -1,0 +1,81 @@
+"""The webhooks service as its own process on a real nats-server: an event on JetStream reaches a receiver."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+
+from sanwei.stack import free_port
+from sanwei_contracts.examples import example_envelope
+from sanwei_contracts.streams import stream_for_subject
+from sanwei_contracts.webhooks import verify_signature
+from sanwei_kit.testing import test_database_url
+
+pytestmark = pytest.mark.integration
+
+NOTICE_ISSUED = "sanwei.supervision.notice.v1.issued"
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"webhooks exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("webhooks did not become ready")
+
+
+async def test_an_event_published_on_jetstream_is_delivered_signed(tmp_path: Path, nats_server: str, receiver) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "SANWEI_NATS_URL": nats_server,
+        "SANWEI_HTTP_PORT": str(port),
+        "SANWEI_DATABASE_URL": test_database_url(tmp_path, "webhooks"),
+        "SANWEI_DELIVERY_POLL_INTERVAL": "0.05",
+        "SANWEI_LOG_FORMAT": "console",
+    }
+    process = subprocess.Popen([sys.executable, "-m", "sanwei_webhooks", "serve"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process)
+        sub = httpx.post(f"{url}/subscriptions", json={"url": receiver.url, "event_types": ["sanwei.supervision.*"]})
+        assert sub.status_code == 201, sub.text
+        secret = sub.json()["secret"]
+
+        event = example_envelope(NOTICE_ISSUED).model_copy(update={"id": uuid.uuid4()})
+        client = await nats.connect(nats_server)
+        try:
+            await client.jetstream().publish(event.type, event.model_dump_json().encode(),
+                                             stream=stream_for_subject(event.type).name,
+                                             headers={"Nats-Msg-Id": str(event.id)})
+        finally:
+            await client.close()
+
+        [request] = receiver.wait_for(1, timeout=60)
+        assert request.headers["Sanwei-Event-Id"] == str(event.id)
+        verify_signature(secret, request.body, request.headers["Sanwei-Signature"], now=time.time())
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            [delivery] = httpx.get(f"{url}/subscriptions/{sub.json()['id']}/deliveries").json()
+            if delivery["state"] == "delivered":
+                break
+            time.sleep(0.05)
+        assert delivery["state"] == "delivered" and delivery["last_status"] == 200
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) in (0, -15)  # uvicorn re-raises SIGTERM after a graceful stop
