@@ -1,0 +1,39 @@
+"""A tiny run of the whole benchmark (N=50) on a real stack: it reaches every milestone,
+counts every stage, and writes the report with its charts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sanwei.bench.__main__ import main
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
+
+def test_bench_smoke_run_writes_a_complete_report(tmp_path: Path) -> None:
+    n = 50
+    code = main(["--tasks", str(n), "--chain-share", "0.04", "--speed", "172800", "--timeout", "240",
+                 "--timer-sizes", "1000,5000", "--timer-repetitions", "2", "--api-requests", "20",
+                 "--concurrency", "4", "--profile-seconds", "0", "--out", str(tmp_path)])
+    assert code == 0
+    [report] = tmp_path.glob("*-50.md")
+    results = json.loads(report.with_suffix(".json").read_text())
+    burst = results["burst"]
+    assert all(v is not None for v in burst["milestones"].values()), burst["milestones"]
+    counts = {s["event"]: s["count"] for s in burst["stages"]}
+    assert counts["registry.task.v1.overdue"] == n
+    assert counts["supervision.notice.v1.issued"] == n  # exactly one notice per overdue task
+    assert counts["discipline.clue.v1.registered"] == n
+    assert counts["discipline.outcome.v1.published"] == 2  # the chain share, 4% of 50
+    assert burst["chain"]["errors"] == 0
+    assert burst["audit"]["events_after_tick"] == burst["audit"]["emitted_after_tick"]
+    assert results["baseline"]["messages"] == burst["audit"]["events_after_tick"]
+    assert {a["endpoint"] for a in results["api"]} >= {"GET /tasks?unit=…", "POST /reports",
+                                                         "GET /cases/{id}/timeline"}
+    assert all(a["errors"] == 0 for a in results["api"])
+    assert (tmp_path / f"{report.stem}-burst.png").exists()
+    assert (tmp_path / f"{report.stem}-api.png").exists()
+    assert "## 6. Where the time goes" in report.read_text()
