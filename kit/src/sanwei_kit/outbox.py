@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts import Envelope
 from sanwei_kit.db import Database, KitTables
+from sanwei_kit.loops import SweepLoop
 
 log = structlog.get_logger(__name__)
 
@@ -40,7 +41,7 @@ class Publisher:
         raise NotImplementedError
 
 
-class OutboxRelay:
+class OutboxRelay(SweepLoop):
     def __init__(
         self,
         db: Database,
@@ -50,49 +51,26 @@ class OutboxRelay:
         batch_size: int,
         poll_interval: float,
     ) -> None:
+        super().__init__("outbox-relay", poll_interval=poll_interval, batch_size=batch_size)
         self._db = db
         self._tables = tables
         self._publisher = publisher
-        self._batch_size = batch_size
-        self._poll_interval = poll_interval
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self.published_total = 0
 
     def notify(self) -> None:
         """Called after a commit that added events, so they leave without waiting a poll."""
-        self._wakeup.set()
+        self.wake()
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+    async def sweep(self) -> int:
+        return await self.relay_once()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await super().stop()
         # One last sweep so what was committed before shutdown leaves now, not at next start.
         try:
             await self.relay_once()
         except Exception as exc:  # the broker may already be gone; the rows stay for next start
             log.warning("outbox.final_sweep_failed", error=str(exc))
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                sent = await self.relay_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("outbox.relay_failed", error=str(exc))
-                sent = 0
-            if sent >= self._batch_size:
-                continue
-            self._wakeup.clear()
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
-            except TimeoutError:
-                pass
 
     async def relay_once(self) -> int:
         if self._db.is_sqlite:

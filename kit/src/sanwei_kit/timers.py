@@ -13,7 +13,6 @@ this week"), explained, re-armed when the calendar changes, and claimed with
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_kit.clock import Clock
 from sanwei_kit.db import Database, KitTables
+from sanwei_kit.loops import SweepLoop
 
 log = structlog.get_logger(__name__)
 
@@ -72,7 +72,7 @@ async def cancel(conn: AsyncConnection, tables: KitTables, *, kind: str, key: st
     )
 
 
-class TimerLoop:
+class TimerLoop(SweepLoop):
     def __init__(
         self,
         db: Database,
@@ -87,34 +87,14 @@ class TimerLoop:
         self._db = db
         self._tables = tables
         self._clock = clock
+        super().__init__("timer-loop", poll_interval=poll_interval, batch_size=batch_size)
         self._handlers = handlers
-        self._poll_interval = poll_interval
-        self._batch_size = batch_size
         self._after_commit = after_commit
-        self._task: asyncio.Task[None] | None = None
         self.fired_total = 0
         self.last_lag_seconds = 0.0
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="timer-loop")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                fired = await self.fire_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.exception("timers.sweep_failed", error=str(exc))
-                fired = 0
-            if fired < self._batch_size:
-                await asyncio.sleep(self._poll_interval)
+    async def sweep(self) -> int:
+        return await self.fire_due()
 
     async def fire_due(self) -> int:
         """Fire every timer due now (up to a batch); returns how many fired."""

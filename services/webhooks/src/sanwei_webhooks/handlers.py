@@ -15,6 +15,7 @@ from collections import Counter
 import structlog
 
 from sanwei_contracts.catalog import consumed_by
+from sanwei_kit.loops import SweepLoop
 from sanwei_kit.messaging import Subscription
 from sanwei_kit.timers import TimerHandler
 from sanwei_webhooks.adapters.repository import DueDelivery
@@ -32,7 +33,7 @@ def timer_handlers(service: WebhookService) -> dict[str, TimerHandler]:
     return {}
 
 
-class DeliveryLoop:
+class DeliveryLoop(SweepLoop):
     def __init__(
         self,
         service: WebhookService,
@@ -44,26 +45,18 @@ class DeliveryLoop:
         batch_size: int,
         lease: float,
     ) -> None:
+        super().__init__("webhook-delivery-loop", poll_interval=poll_interval, batch_size=batch_size)
         self._service = service
         self._sender = sender
         self._concurrency = concurrency
         self._per_subscription = per_subscription
-        self._poll_interval = poll_interval
-        self._batch_size = batch_size
         self._lease = lease
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._per_sub: Counter[str] = Counter()
-        self._task: asyncio.Task[None] | None = None
         self.attempted_total = 0
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="webhook-delivery-loop")
-
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await super().stop()
         # Attempts in flight are abandoned; their lease runs out and they are attempted again.
         for task in list(self._in_flight.values()):
             task.cancel()
@@ -73,16 +66,6 @@ class DeliveryLoop:
     @property
     def in_flight(self) -> int:
         return len(self._in_flight)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.exception("webhooks.sweep_failed", error=str(exc))
-            await asyncio.sleep(self._poll_interval)
 
     async def sweep(self) -> int:
         """Start an attempt for each due delivery that has a free slot; returns how many started."""

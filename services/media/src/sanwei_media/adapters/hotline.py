@@ -12,7 +12,6 @@ the `X-Sanwei-Callback-Id` header lets the receiver drop a repeat.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import httpx
@@ -20,44 +19,37 @@ import structlog
 
 from sanwei_kit.clock import Clock
 from sanwei_kit.db import Database
+from sanwei_kit.loops import SweepLoop
 from sanwei_media.adapters.clues import Callback, ClueRepository
 from sanwei_media.domain.clues import next_attempt_delay
 
 log = structlog.get_logger(__name__)
 
 
-class CallbackDispatcher:
+class CallbackDispatcher(SweepLoop):
     def __init__(self, db: Database, clock: Clock, *, timeout: float, retry_delay: float, max_retry_delay: float,
                  max_attempts: int, poll_interval: float, batch_size: int = 50) -> None:
+        super().__init__("hotline-callbacks", poll_interval=poll_interval, batch_size=batch_size)
         self._db = db
         self._clock = clock
         self._timeout = timeout
         self._retry_delay = retry_delay
         self._max_retry_delay = max_retry_delay
         self._max_attempts = max_attempts
-        self._poll_interval = poll_interval
-        self._batch_size = batch_size
-        self._task: asyncio.Task[None] | None = None
+        self._client: httpx.AsyncClient | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="hotline-callbacks")
+        self._client = httpx.AsyncClient(timeout=self._timeout)
+        super().start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await super().stop()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
-    async def _run(self) -> None:
-        async with httpx.AsyncClient(timeout=self._timeout) as client:
-            while True:
-                try:
-                    await self.deliver_due(client)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    log.warning("hotline_callbacks.sweep_failed", error=type(exc).__name__)
-                await asyncio.sleep(self._poll_interval)
+    async def sweep(self) -> int:
+        return await self.deliver_due(self._client)
 
     async def deliver_due(self, client: httpx.AsyncClient | None = None) -> int:
         """Attempt every callback due now (the first pending one of each ticket); returns how many were delivered."""
