@@ -162,38 +162,7 @@ class RegistryService:
             repo = TaskRepository(conn)
             await repo.add_list(task_list)
             for position, spec in enumerate(new_tasks):
-                task = Task(
-                    id=str(uuid.uuid4()),
-                    task_list_id=task_list.id,
-                    seq=spec.seq,
-                    title=spec.title,
-                    lead_unit=spec.lead_unit,
-                    co_units=[u for u in spec.co_units if u != spec.lead_unit],
-                )
-                deadline = self._deadline(spec.deadline, spec.working_days)
-                if deadline:
-                    task.set_deadline(deadline, now)
-                await repo.add(task, position)
-                await self.rt.events.emit(
-                    conn,
-                    TaskAssigned(
-                        task_id=task.id,
-                        task_list_id=task_list.id,
-                        task_list_title=title,
-                        seq=task.seq,
-                        title=task.title,
-                        lead_unit=task.lead_unit,
-                        co_units=task.co_units,
-                        deadline=deadline.day if deadline else None,
-                        due_at=deadline.due_at if deadline else None,
-                    ),
-                    subject=f"task/{task.id}",
-                    case_id=task.id,
-                    actor=actor,
-                )
-                if deadline:
-                    await self._arm(conn, task)
-                    await self._history(repo, task, "set", _how(deadline), actor)
+                task = await self._add_task(conn, repo, task_list, spec, position, actor)
                 created.append(task)
         self.rt.committed()
         return task_list, created
@@ -417,13 +386,21 @@ class RegistryService:
         if deadline:
             task.set_deadline(deadline, self.rt.clock.now())
         await repo.add(task, position)
+        await self._assigned(conn, repo, task, task_list, actor, units_merged_above=spec.units_merged_above)
+        return task
+
+    async def _assigned(self, conn: AsyncConnection, repo: TaskRepository, task: Task, task_list: TaskList,
+                        actor: str | None, *, parent_id: str | None = None,
+                        units_merged_above: bool = False) -> None:
+        """Announce a new task (or sub-task) and arm its deadline, if it has one."""
+        deadline = task.deadline
         await self.rt.events.emit(
             conn,
             TaskAssigned(
                 task_id=task.id, task_list_id=task_list.id, task_list_title=task_list.title, seq=task.seq,
                 title=task.title, lead_unit=task.lead_unit, co_units=task.co_units,
                 deadline=deadline.day if deadline else None, due_at=deadline.due_at if deadline else None,
-                units_merged_above=spec.units_merged_above,
+                parent_id=parent_id, units_merged_above=units_merged_above,
             ),
             subject=f"task/{task.id}",
             case_id=task.id,
@@ -432,7 +409,6 @@ class RegistryService:
         if deadline:
             await self._arm(conn, task)
             await self._history(repo, task, "set", _how(deadline), actor)
-        return task
 
     async def _revise_task(self, conn: AsyncConnection, repo: TaskRepository, task: Task, spec: NewTask,
                            actor: str | None) -> dict[str, tuple[object, object]]:
@@ -797,21 +773,7 @@ class RegistryService:
                     child.set_deadline(deadline, now)
                 await repo.add(child, position)
                 position += 1
-                await self.rt.events.emit(
-                    conn,
-                    TaskAssigned(
-                        task_id=child.id, task_list_id=task_list.id, task_list_title=task_list.title, seq=child.seq,
-                        title=child.title, lead_unit=child.lead_unit, co_units=child.co_units,
-                        deadline=deadline.day if deadline else None, due_at=deadline.due_at if deadline else None,
-                        parent_id=parent.id,
-                    ),
-                    subject=f"task/{child.id}",
-                    case_id=child.id,
-                    actor=actor,
-                )
-                if deadline:
-                    await self._arm(conn, child)
-                    await self._history(repo, child, "set", _how(deadline), actor)
+                await self._assigned(conn, repo, child, task_list, actor, parent_id=parent.id)
                 created.append(child)
             await self.rt.events.emit(
                 conn,
