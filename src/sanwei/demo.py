@@ -2,13 +2,15 @@
 
 Runs against a stack it starts itself (or one already running with an accelerated clock):
 imports the 2019 Q2 市中区 《政府工作报告》 sheet, sets deadlines in 工作日 across the
-2026 Mid-Autumn and National Day holidays, then plays four kinds of case:
+2026 Mid-Autumn and National Day holidays, then plays five kinds of case:
 
 * completed in time — the lead unit reports progress, claims completion, it is accepted;
 * rectified after the 督办通知书 — the unit reports rectification, the 指挥部 accepts;
 * rectified after exposure on the 曝光台 — the media confirms the rectification;
 * the whole chain — nobody acts: notice → exposure → re-exposure + referral → clue,
-  which the 纪委 assigns, disposes of, decides and publishes.
+  which the 纪委 assigns, disposes of, decides and publishes;
+* a ranking-triggered referral — the 指挥部's weekly 模拟测评 puts one 街道 last three
+  weeks running, which refers it to the 纪委 (连续排名后位的进行问责处理).
 
 Finally it prints each case's timeline as the audit service serves it.
 """
@@ -19,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,6 +37,10 @@ CHINA = ZoneInfo("Asia/Shanghai")
 DEMO_START = datetime(2026, 9, 24, 9, 0, tzinfo=CHINA)  # Thursday before the Mid-Autumn holiday
 DEMO_SPEED = 86400.0  # one calendar day per real second
 WAIT_SECONDS = 180.0
+# The 街道 of the sheet's 市中区 that the 模拟测评 ranks each week, and the one that stays last.
+RANKED_STREETS = ["大观园街道办事处", "舜耕街道办事处", "十六里河街道办事处", "魏家庄街道办事处", "六里山街道办事处"]
+LAST_STREET = "魏家庄街道办事处"
+RANKING_STREAK_WEEKS = 3  # supervision's default SANWEI_RANKING_REFERRAL_STREAK
 CLOCK_HOLD_SECONDS = 12.0  # about what six services need to boot on two cores
 
 T = TypeVar("T")
@@ -98,7 +104,7 @@ class Demo:
         self.wait_for("the simulated clock to start", lambda: self.call("GET", "registry", "/clock")["now"] != first)
 
     def run(self, sheet: Path, *, list_title: str | None = None) -> list[Case]:
-        self.wait_for_clock_to_start()
+        # Import while the accelerated clock may still be held at DEMO_START, then let it run.
         tasks = self.import_sheet(sheet, title=list_title)
         cases = [
             Case("completed in time", tasks[0], "sanwei.registry.task.v1.completed"),
@@ -111,18 +117,55 @@ class Demo:
         self.set_deadline(in_time.task, working_days=5)
         for case in (after_notice, after_exposure, *whole_chain):
             self.set_deadline(case.task, working_days=1)
-        for task in tasks[5:]:
-            self.call("PUT", "registry", f"/tasks/{task['id']}/deadline", json={"working_days": 60})
-        self.say(f"deadlines set: {len(tasks) - 5} tasks in 60 工作日, the five demo cases in 1 or 5 工作日")
+        self.say("deadlines set: the five demo cases in 1 or 5 工作日")
+        self.wait_for_clock_to_start()
 
         self.complete_in_time(in_time.task)
         self.rectify_after_notice(after_notice.task)
+        ranking = Case("模拟测评: bottom three weeks in a row, referred to the 纪委", self.ranking_streak(),
+                       "sanwei.discipline.outcome.v1.published")
         self.rectify_after_exposure(after_exposure.task)
-        for case in whole_chain:
+        for case in (*whole_chain, ranking):
             self.discipline(case.task)
-        self.wait_for("the published outcomes on the 曝光台 feed", lambda: self.outcomes_on_feed(len(whole_chain)))
+        outcomes = len(whole_chain) + 1
+        self.wait_for("the published outcomes on the 曝光台 feed", lambda: self.outcomes_on_feed(outcomes))
         self.say("the 曝光台 feed shows the published outcomes (问责一批、通报曝光一批)")
-        return cases
+        # The rest of the list runs on the ordinary quarterly rhythm, far beyond the demo's weeks.
+        for task in tasks[5:]:
+            self.call("PUT", "registry", f"/tasks/{task['id']}/deadline", json={"working_days": 60})
+        self.say(f"deadlines set: the other {len(tasks) - 5} tasks of the list in 60 工作日")
+        return [*cases, ranking]
+
+    def today(self) -> date:
+        return datetime.fromisoformat(self.call("GET", "supervision", "/clock")["now"]).astimezone(CHINA).date()
+
+    def ranking_streak(self) -> dict[str, Any]:
+        """The 指挥部's weekly 模拟测评 of five 街道: one is last three weeks running and is referred.
+
+        Each week the third-party assessors record a 扣分 for it; when the week has ended the
+        周通报 is published. The third bottom ranking in a row refers the unit to the 纪委.
+        """
+        scheme = self.call("POST", "supervision", "/schemes", json={
+            "name": "创城模拟测评（街道）", "units": RANKED_STREETS, "created_by": "市创城指挥部"})
+        for _ in range(RANKING_STREAK_WEEKS):
+            week = self.today().isocalendar()
+            period = f"{week.year}-W{week.week:02d}"
+            self.call("POST", "supervision", f"/schemes/{scheme['id']}/deductions", json={
+                "unit": LAST_STREET, "item": "背街小巷环境卫生", "points": 3,
+                "reason": "模拟测评暗访：背街小巷垃圾堆放、占道经营", "evidence": ["暗访照片.jpg"],
+                "recorded_by": "第三方测评机构"})
+            self.wait_for(f"the end of week {period}", lambda p=period: self.iso_week_now() != p)
+            ranking = self.call("POST", "supervision", f"/schemes/{scheme['id']}/rankings", json={
+                "period_kind": "week", "period": period, "published_by": "市创城指挥部"})
+            self.say(f"周通报 {period} published: {LAST_STREET} ranked last ({ranking.get('id', '')[:8]})")
+        referral = self.wait_for("the ranking referral",
+                                 lambda: next(iter(self.call("GET", "supervision", f"/schemes/{scheme['id']}/referrals")), None))
+        self.say(f"[red]bottom {RANKING_STREAK_WEEKS} weeks in a row[/red]: {referral['unit']} referred to the 纪委")
+        return {"id": referral["id"], "title": f"{scheme['name']}：{LAST_STREET}连续{RANKING_STREAK_WEEKS}周排名末位"}
+
+    def iso_week_now(self) -> str:
+        week = self.today().isocalendar()
+        return f"{week.year}-W{week.week:02d}"
 
     def import_sheet(self, sheet: Path, *, title: str | None = None) -> list[dict[str, Any]]:
         """Import the sheet as a task list; a title of its own makes a re-import a new list."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_kit.errors import NotFound
@@ -106,14 +106,17 @@ class ClueRepository:
 
     async def add_callback(self, clue: CitizenClue, url: str, status: CallbackStatus, payload: dict[str, Any],
                            now: datetime) -> None:
+        c = hotline_callbacks.c
+        position = (await self._conn.execute(
+            select(func.count()).select_from(hotline_callbacks).where(c.clue_id == clue.id))).scalar_one()
         await self._conn.execute(hotline_callbacks.insert().values(
             id=str(uuid.uuid4()), clue_id=clue.id, url=url, status=status.value, payload=payload, created_at=now,
-            next_attempt_at=now, attempts=0,
+            next_attempt_at=now, attempts=0, position=position,
         ))
 
     async def callbacks(self, clue_id: str) -> list[Callback]:
         query = select(hotline_callbacks).where(hotline_callbacks.c.clue_id == clue_id).order_by(
-            hotline_callbacks.c.created_at, hotline_callbacks.c.id)
+            hotline_callbacks.c.position)
         return [_callback_from_row(r) for r in (await self._conn.execute(query)).all()]
 
     async def pending_callbacks(self, limit: int) -> list[Callback]:
@@ -121,7 +124,7 @@ class ClueRepository:
         c = hotline_callbacks.c
         query = (select(hotline_callbacks)
                  .where(c.delivered_at.is_(None), c.gave_up_at.is_(None))
-                 .order_by(c.created_at, c.id).limit(limit))
+                 .order_by(c.created_at, c.position, c.id).limit(limit))
         return [_callback_from_row(r) for r in (await self._conn.execute(query)).all()]
 
     async def record_attempt(self, callback: Callback, *, delivered_at: datetime | None, error: str | None,

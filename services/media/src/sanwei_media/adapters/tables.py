@@ -112,6 +112,8 @@ hotline_callbacks = Table(
     Column("delivered_at", UtcDateTime(), nullable=True),
     Column("gave_up_at", UtcDateTime(), nullable=True),
     Column("last_error", Text, nullable=True),
+    # Order of the ticket's callbacks: several may be written at one instant (triaged, then exposed).
+    Column("position", Integer, nullable=False, server_default="0"),
 )
 Index("ix_hotline_callbacks_pending", hotline_callbacks.c.delivered_at, hotline_callbacks.c.gave_up_at,
       hotline_callbacks.c.next_attempt_at)
