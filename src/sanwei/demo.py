@@ -122,9 +122,9 @@ class Demo:
 
         self.complete_in_time(in_time.task)
         self.rectify_after_notice(after_notice.task)
+        self.rectify_after_exposure(after_exposure.task)
         ranking = Case("模拟测评: bottom three weeks in a row, referred to the 纪委", self.ranking_streak(),
                        "sanwei.discipline.outcome.v1.published")
-        self.rectify_after_exposure(after_exposure.task)
         for case in (*whole_chain, ranking):
             self.discipline(case.task)
         outcomes = len(whole_chain) + 1
@@ -290,7 +290,7 @@ def run_demo(console: Console, *, attach: bool, sheet: Path | None) -> int:
         return _play(console, urls, sheet, list_title=f"演示 {datetime.now(CHINA):%Y-%m-%d %H:%M:%S}")
     with tempfile.TemporaryDirectory(prefix="sanwei-demo-") as scratch:
         stack = accelerated_stack(Path(scratch))
-        console.print(f"starting nats-server and six services (logs in {stack.log_dir}) …")
+        console.print(f"starting nats-server and {len(SERVICES)} services (logs in {stack.log_dir}) …")
         try:
             stack.start()
             return _play(console, {name: stack.url(name) for name in SERVICES}, sheet)

@@ -34,7 +34,7 @@ def up(
     ] = None,
     log_format: Annotated[str, typer.Option(help="console or json")] = "console",
 ) -> None:
-    """Start nats-server and all six services on this machine until Ctrl-C."""
+    """Start nats-server and every service on this machine until Ctrl-C."""
     import os
 
     os.environ.setdefault("SANWEI_LOG_FORMAT", log_format)
