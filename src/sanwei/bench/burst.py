@@ -170,6 +170,9 @@ class Burst:
             clock_origin_sim=SETUP_AT,
             # held: before its real origin an accelerated clock stands still at its simulated origin
             clock_origin_real=datetime.now(UTC) + timedelta(days=365),
+            # The burst counts stages by reading each service's SQLite file: it measures the embedded
+            # stack, whatever database the test environment offers.
+            postgres_url=None,
         )
         self.result = BurstResult(settings={
             "tasks": settings.tasks, "chain_share": settings.chain_share, "speed": settings.speed,
