@@ -162,12 +162,13 @@ class ReliableConsumer:
             except Exception as exc:
                 if deliveries >= self._max_deliveries:
                     reason = f"handler failed {deliveries} times: {exc!r}\n{traceback.format_exc(limit=5)}"
-                    log.error("consumer.dead_letter", consumer=self.name, error=repr(exc))
+                    log.error("consumer.dead_letter", consumer=self.name, error_type=type(exc).__name__)
                     await self._dead_letter(message, reason=reason, deliveries=deliveries)
                     await message.reject()
                 else:
                     delay = self._retry_delay * 2 ** (deliveries - 1)
-                    log.warning("consumer.retry", consumer=self.name, error=repr(exc), attempt=deliveries, delay=delay)
+                    log.warning("consumer.retry", consumer=self.name, error_type=type(exc).__name__, attempt=deliveries,
+                                delay=delay)
                     await message.nack(delay=delay)
                 return
             await message.ack()
@@ -217,7 +218,9 @@ class ReliableConsumer:
                 )
             )
         self.dead_lettered_total += 1
-        log.error("consumer.dead_lettered", consumer=self.name, reason=reason.splitlines()[0])
+        # The reason (with the exception or validation message) stays in the dead-letter row: messages
+        # and validation errors may quote confidential content, so the log line names no more than that.
+        log.error("consumer.dead_lettered", consumer=self.name, deliveries=deliveries)
 
 
 def _num_delivered(raw: Any) -> int:

@@ -70,7 +70,7 @@ class OutboxRelay(SweepLoop):
         try:
             await self.relay_once()
         except Exception as exc:  # the broker may already be gone; the rows stay for next start
-            log.warning("outbox.final_sweep_failed", error=str(exc))
+            log.warning("outbox.final_sweep_failed", error_type=type(exc).__name__)
 
     async def relay_once(self) -> int:
         if self._db.is_sqlite:
