@@ -1,5 +1,5 @@
 """Fixtures shared by every test directory: a real nats-server on a free port, and the
-clean-up of the PostgreSQL databases tests made (when `SANWEI_TEST_DATABASE_URL` is set)."""
+clean-up of the PostgreSQL databases tests made, services that accept test tokens (when `SANWEI_TEST_DATABASE_URL` is set)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from sanwei.stack import Stack, free_port
-from sanwei_kit.testing import drop_test_databases, postgres_test_server
+from sanwei_kit.testing import drop_test_databases, postgres_test_server, test_auth_settings
+
+
+@pytest.fixture(autouse=True)
+def services_accept_test_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any service settings a test builds verify `sanwei_kit.testing.test_token`s."""
+    for key, value in test_auth_settings().items():
+        monkeypatch.setenv(f"SANWEI_{key.upper()}", value)
 
 
 @pytest.fixture(autouse=True)

@@ -65,15 +65,38 @@ class DemoFailed(RuntimeError):
     pass
 
 
+# Who acts in each service in the story: each office in its own service, 责任单位 for their tasks.
+OFFICE_OF_SERVICE = {"registry": "command", "progress": "command", "supervision": "command", "media": "media",
+                     "discipline": "discipline", "audit": "auditor", "webhooks": "admin"}
+OFFICE_NAMES = {"command": "区政府督查室", "media": "济南日报 曝光台", "discipline": "区纪委监委",
+                "auditor": "审计", "admin": "运维"}
+
+
 class Demo:
-    def __init__(self, console: Console, urls: dict[str, str]) -> None:
+    def __init__(self, console: Console, urls: dict[str, str], tokens: Callable[..., str]) -> None:
+        """`tokens(*roles, **claims)` mints a token the stack accepts (`Stack.token`)."""
         self.console = console
         self.urls = urls
         self.http = httpx.Client(timeout=30)
+        self._tokens = tokens
+        self._headers: dict[tuple[str, str | None], dict[str, str]] = {}
 
     # --- HTTP helpers -------------------------------------------------------------------
-    def call(self, method: str, service: str, path: str, **kwargs: Any) -> Any:
-        response = self.http.request(method, self.urls[service] + path, **kwargs)
+    def headers(self, service: str, unit: str | None = None) -> dict[str, str]:
+        """The caller for a request: the service's office, or the operator of `unit`."""
+        key = (service, unit)
+        if key not in self._headers:
+            if unit:
+                token = self._tokens("unit", subject=f"operator@{unit}", name=f"{unit}联络员", unit=unit)
+            else:
+                office = OFFICE_OF_SERVICE[service]
+                level = {"level": "district"} if office == "discipline" else {}
+                token = self._tokens(office, subject=f"{office}@demo", name=OFFICE_NAMES[office], **level)
+            self._headers[key] = {"Authorization": f"Bearer {token}"}
+        return self._headers[key]
+
+    def call(self, method: str, service: str, path: str, *, unit: str | None = None, **kwargs: Any) -> Any:
+        response = self.http.request(method, self.urls[service] + path, headers=self.headers(service, unit), **kwargs)
         if response.status_code >= 400:
             raise DemoFailed(f"{method} {service}{path} → {response.status_code}: {response.text[:300]}")
         return response.json()
@@ -190,9 +213,9 @@ class Demo:
     def complete_in_time(self, task: dict[str, Any]) -> None:
         unit = task["lead_unit"]
         self.wait_for("progress to know the task", lambda: self.call("GET", "progress", f"/tasks/{task['id']}/progress"))
-        self.call("POST", "progress", "/reports",
+        self.call("POST", "progress", "/reports", unit=unit,
                   json={"task_id": task["id"], "unit": unit, "period": "2026Q3", "text": "项目竣工手续完备，已具备开业条件。"})
-        claim = self.call("POST", "progress", "/completion-claims",
+        claim = self.call("POST", "progress", "/completion-claims", unit=unit,
                           json={"task_id": task["id"], "unit": unit, "text": "已完成，请核验。"})
         self.call("POST", "progress", f"/completion-claims/{claim['id']}/accept", json={"accepted_by": "区政府督查室"})
         self.wait_for("the task to be completed",
@@ -206,7 +229,7 @@ class Demo:
     def rectify_after_notice(self, task: dict[str, Any]) -> None:
         notice = self.wait_for("the 督办通知书", lambda: self.notice_for(task))
         self.say(f"督办通知书 {notice['number']} issued to {notice['unit']}, 整改时限 {notice['deadline']}")
-        report = self.call("POST", "supervision", f"/notices/{notice['id']}/rectification-reports",
+        report = self.call("POST", "supervision", f"/notices/{notice['id']}/rectification-reports", unit=notice["unit"],
                            json={"unit": notice["unit"], "text": "已制定整改方案并完成整改。", "evidence": ["整改照片.jpg"]})
         self.call("POST", "supervision", f"/notices/{notice['id']}/rectification-reports/{report['id']}/accept",
                   json={"accepted_by": "市创城指挥部"})
@@ -293,13 +316,14 @@ def run_demo(console: Console, *, attach: bool, sheet: Path | None) -> int:
         console.print(f"starting nats-server and {len(SERVICES)} services (logs in {stack.log_dir}) …")
         try:
             stack.start()
-            return _play(console, {name: stack.url(name) for name in SERVICES}, sheet)
+            return _play(console, {name: stack.url(name) for name in SERVICES}, stack.token, sheet)
         finally:
             stack.stop()
 
 
-def _play(console: Console, urls: dict[str, str], sheet: Path, *, list_title: str | None = None) -> int:
-    demo = Demo(console, urls)
+def _play(console: Console, urls: dict[str, str], tokens: Callable[..., str], sheet: Path, *,
+          list_title: str | None = None) -> int:
+    demo = Demo(console, urls, tokens)
     clock = demo.call("GET", "registry", "/clock")
     if clock["speed"] < 3600:
         console.print("[red]the running stack uses a real-time clock; start it with `sanwei up --speed 86400`[/red]")

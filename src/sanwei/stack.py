@@ -19,9 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
+
+from sanwei_kit.auth import DEV_AUDIENCE, DEV_ISSUER, ensure_dev_keys, mint_token
 
 SERVICES: dict[str, int] = {
     "registry": 8101,
@@ -121,6 +123,17 @@ class Stack:
             self.databases[service] = new_postgres_database(self.postgres_url, service)
         return self.databases[service]
 
+    @property
+    def auth_dir(self) -> Path:
+        """The development signing key pair (made on first use; `sanwei token` reads it)."""
+        return self.data_dir / "auth"
+
+    def token(self, *roles: str, subject: str | None = None, **claims: Any) -> str:
+        """A development token for this stack's services, e.g. `stack.token("unit", unit="区发改局")`."""
+        keys = ensure_dev_keys(self.auth_dir)
+        return mint_token(keys.private_key_file.read_bytes(), subject=subject or f"dev-{'-'.join(roles)}",
+                          roles=roles, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, **claims)
+
     def drop_databases(self) -> None:
         """Drop the PostgreSQL databases this stack created."""
         from sanwei_kit.testing import drop_postgres_database
@@ -167,6 +180,12 @@ class Stack:
                 "SANWEI_DATABASE_URL": self.database_url(name),
                 "SANWEI_CLOCK_SPEED": str(self.clock_speed),
                 "SANWEI_LOG_FORMAT": env.get("SANWEI_LOG_FORMAT", "json"),
+                # Tokens minted by `token` (and `sanwei token`) with the development key.
+                "SANWEI_AUTH_PUBLIC_KEY_FILE": str(ensure_dev_keys(self.auth_dir).public_key_file),
+                "SANWEI_AUTH_PUBLIC_KEY": "",
+                "SANWEI_AUTH_JWKS_URL": "",
+                "SANWEI_AUTH_ISSUER": DEV_ISSUER,
+                "SANWEI_AUTH_AUDIENCE": DEV_AUDIENCE,
             }
         )
         if self.clock_origin_sim is not None:

@@ -126,7 +126,7 @@ def nats_log(stack: AuthStack) -> str:
 
 
 def test_every_service_runs_the_chain_with_its_own_user_and_no_violation(stack: AuthStack) -> None:
-    demo = Demo(Console(width=200, record=True), {name: stack.url(name) for name in SERVICES})
+    demo = Demo(Console(width=200, record=True), {name: stack.url(name) for name in SERVICES}, stack.token)
     demo.wait_for_clock_to_start()
     body = {
         "title": "NATS 权限测试",

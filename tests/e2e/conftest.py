@@ -23,4 +23,4 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def demo(stack: Stack) -> Demo:
-    return Demo(Console(width=200, record=True), {name: stack.url(name) for name in SERVICES})
+    return Demo(Console(width=200, record=True), {name: stack.url(name) for name in SERVICES}, stack.token)

@@ -19,6 +19,7 @@ def cli(stack: Stack):  # type: ignore[no-untyped-def]
     register_commands()
     runner = CliRunner()
     env = {f"SANWEI_{name.upper()}_URL": stack.url(name) for name in SERVICES}
+    env["SANWEI_DATA_DIR"] = str(stack.data_dir)  # the stack's dev signing key: the CLI mints its operator token
 
     def run(*args: str):  # type: ignore[no-untyped-def]
         return runner.invoke(app, list(args), env=env)

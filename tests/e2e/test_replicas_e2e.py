@@ -71,7 +71,7 @@ class Played:
 @pytest.fixture(scope="module")
 def played(replicated: Stack) -> Played:
     """Twenty tasks due in one 工作日, nobody acts; the HTTP calls go to the first replicas."""
-    demo = Demo(Console(width=200), {name: replicated.url(name) for name in SERVICES})
+    demo = Demo(Console(width=200), {name: replicated.url(name) for name in SERVICES}, replicated.token)
     demo.wait_for_clock_to_start()
     body = {
         "title": "两个副本的端到端测试",

@@ -30,7 +30,7 @@ def test_deadlines_that_pass_while_a_service_is_killed_fire_exactly_once(tmp_pat
     stack = accelerated_stack(tmp_path / "restart")
     try:
         stack.start()
-        demo = Demo(Console(width=200, record=True), {name: stack.url(name) for name in SERVICES})
+        demo = Demo(Console(width=200, record=True), {name: stack.url(name) for name in SERVICES}, stack.token)
         demo.wait_for_clock_to_start()
         body = {"title": "重启测试", "tasks": [{"title": "升级经四路“金街”。", "lead_unit": "区金融办", "working_days": 1}]}
         task = demo.call("POST", "registry", "/task-lists", json=body)["tasks"][0]

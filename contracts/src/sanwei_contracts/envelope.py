@@ -36,6 +36,10 @@ class Envelope(BaseModel, Generic[DataT]):
     actor: str | None = Field(
         default=None, description="Who caused it: a person or unit, or 'system' for timers."
     )
+    actor_role: str | None = Field(
+        default=None, description="The actor's roles when a person acted (e.g. command, unit)."
+    )
+    actor_unit: str | None = Field(default=None, description="The actor's unit when a person acted.")
     datacontenttype: Literal["application/json"] = "application/json"
     data: DataT
 
@@ -48,6 +52,8 @@ def new_envelope(
     time: datetime,
     causation_id: uuid.UUID | None = None,
     actor: str | None = None,
+    actor_role: str | None = None,
+    actor_unit: str | None = None,
     event_id: uuid.UUID | None = None,
 ) -> Envelope[Any]:
     """Wrap event data in an envelope whose type and source come from the catalogue."""
@@ -63,5 +69,7 @@ def new_envelope(
         case_id=case_id,
         causation_id=causation_id,
         actor=actor,
+        actor_role=actor_role,
+        actor_unit=actor_unit,
         data=data,
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from sanwei_kit.auth import Role, require
 from sanwei_kit.errors import DomainError
 
 if TYPE_CHECKING:
@@ -44,6 +45,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def operations_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["operations"])
+    # A confidential service's dead letters quote its confidential events: its own office only.
+    readers = (Role.DISCIPLINE,) if runtime.confidential else (Role.ADMIN, Role.AUDITOR)
+    replayers = (Role.DISCIPLINE,) if runtime.confidential else (Role.ADMIN,)
 
     @router.get("/healthz", summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
@@ -71,7 +75,8 @@ def operations_router(runtime: Runtime) -> APIRouter:
     async def clock() -> ClockView:
         return ClockView(now=runtime.clock.now(), speed=runtime.clock.speed)
 
-    @router.get("/dead-letters", response_model=list[DeadLetterView], summary="Messages that could not be handled")
+    @router.get("/dead-letters", response_model=list[DeadLetterView], summary="Messages that could not be handled",
+                dependencies=[Depends(require(*readers))])
     async def dead_letters(include_replayed: bool = False) -> list[DeadLetterView]:
         table = runtime.tables.dead_letters
         query = select(table).order_by(table.c.id)
@@ -85,6 +90,7 @@ def operations_router(runtime: Runtime) -> APIRouter:
         "/dead-letters/{dead_letter_id}/replay",
         response_model=DeadLetterView,
         summary="Hand a dead letter to its consumer again (after a fix)",
+        dependencies=[Depends(require(*replayers))],
     )
     async def replay(dead_letter_id: int) -> DeadLetterView:
         from sanwei_kit.deadletters import replay_dead_letter

@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 from faststream.nats import NatsBroker
 from sqlalchemy import MetaData
 
+from sanwei_kit.auth import TokenVerifier
 from sanwei_kit.calendar import WorkingCalendar
 from sanwei_kit.clock import Clock, clock_from_settings
 from sanwei_kit.db import Database, KitTables
@@ -78,6 +79,8 @@ class Runtime:
         self.background: list[BackgroundTask] = []
         self.migrations_dir: Path | None = None
         self.started = False
+        # True for a service whose data only its own office may read (纪委).
+        self.confidential = False
 
     def add_background(self, task: BackgroundTask) -> None:
         """Start `task` with the runtime (after the broker, relay and timers) and stop it first."""
@@ -99,6 +102,8 @@ class Runtime:
     ) -> FastAPI:
         settings = self.settings
         self.migrations_dir = migrations_dir
+        # Fail at start, not at the first request, when no token issuer is configured.
+        self.auth = TokenVerifier.from_settings(settings)
         for subscription in subscriptions:
             consumer = ReliableConsumer(
                 self.name,

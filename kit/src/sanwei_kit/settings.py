@@ -7,6 +7,8 @@ from datetime import datetime
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sanwei_kit.auth import DEV_AUDIENCE, DEV_ISSUER
+
 
 class ServiceSettings(BaseSettings):
     """What every sanwei service needs to run. Services subclass it with their own knobs."""
@@ -51,6 +53,16 @@ class ServiceSettings(BaseSettings):
     stream_replicas: int = Field(
         default=1, ge=1, le=5, description="JetStream replicas of each stream (3 on a 3-node NATS cluster)."
     )
+
+    # Authentication: bearer JWTs from one issuer (see sanwei_kit.auth).
+    auth_issuer: str = Field(default=DEV_ISSUER, description="Expected `iss` of tokens.")
+    auth_audience: str = Field(default=DEV_AUDIENCE, description="Expected `aud` of tokens.")
+    auth_jwks_url: str | None = Field(default=None, description="OIDC provider's JWKS URL (production).")
+    auth_public_key_file: str | None = Field(
+        default=None, description="PEM public key that verifies tokens (development: `sanwei token --init`)."
+    )
+    auth_public_key: str | None = Field(default=None, description="The same key inline (PEM text).")
+    auth_leeway: float = Field(default=30.0, ge=0, description="Clock skew tolerated on exp/nbf (s).")
 
     # Working-day calendar corrections loaded by the operator (JSON file), if any.
     calendar_overrides_file: str | None = None

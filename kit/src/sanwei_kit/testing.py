@@ -8,6 +8,7 @@ are tested on a real nats-server.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from sqlalchemy import MetaData, select
 
 from sanwei_contracts import Envelope
 from sanwei_contracts.streams import stream_for_subject
+from sanwei_kit.auth import Role, generate_signing_key, mint_token
 from sanwei_kit.clock import Clock
 from sanwei_kit.db import KitTables, create_database, drop_database
 from sanwei_kit.runtime import Runtime
@@ -94,6 +96,46 @@ def drop_test_databases() -> None:
         drop_postgres_database(created_test_databases.pop())
 
 
+TEST_ISSUER = "sanwei-test"
+TEST_AUDIENCE = "sanwei"
+# What the harness's default client may do: every office's role, 纪委 at district level.
+# Tests of who-may-do-what mint narrower tokens with `Harness.token` / `test_token`.
+STAFF_ROLES = (Role.COMMAND, Role.MEDIA, Role.DISCIPLINE, Role.AUDITOR, Role.ADMIN, Role.INTEGRATION)
+
+
+@functools.cache
+def test_signing_key() -> tuple[bytes, bytes]:
+    """One ES256 key pair per test process (private PEM, public PEM)."""
+    return generate_signing_key()
+
+
+def test_token(*roles: Role | str, subject: str = "tester", unit: str | None = None, units: tuple[str, ...] = (),
+               level: str | None = "district", ttl_seconds: float = 3600, name: str | None = None,
+               audience: str = TEST_AUDIENCE, issuer: str = TEST_ISSUER, now: float | None = None) -> str:
+    """A token the test apps accept (unless `audience`/`issuer` say otherwise)."""
+    return mint_token(test_signing_key()[0], subject=subject, name=name, roles=roles or STAFF_ROLES,
+                      issuer=issuer, audience=audience, unit=unit, units=units,
+                      level=level if Role.DISCIPLINE in {Role(r) for r in (roles or STAFF_ROLES)} else None,
+                      ttl_seconds=ttl_seconds, now=now)
+
+
+test_signing_key.__test__ = False  # type: ignore[attr-defined]
+test_token.__test__ = False  # type: ignore[attr-defined]
+
+
+def test_auth_settings() -> dict[str, str]:
+    """Settings that make a service accept `test_token`s."""
+    return {"auth_issuer": TEST_ISSUER, "auth_audience": TEST_AUDIENCE,
+            "auth_public_key": test_signing_key()[1].decode()}
+
+
+test_auth_settings.__test__ = False  # type: ignore[attr-defined]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 @dataclass
 class Harness:
     runtime: Runtime
@@ -117,6 +159,10 @@ class Harness:
         async with self.runtime.db.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [json.loads(r.payload) for r in rows]
+
+    def as_(self, *roles: Role | str, **claims: Any) -> dict[str, str]:
+        """Headers for a request made as a narrower caller, e.g. `h.as_(Role.UNIT, unit="区发改局")`."""
+        return bearer(test_token(*roles, **claims))
 
     async def fire_timers(self) -> int:
         assert self.runtime.timers is not None
@@ -147,6 +193,8 @@ def build_test_app(
     service_name = settings_cls.model_fields["service_name"].default
     if "database_url" not in settings:
         settings["database_url"] = test_database_url(tmp_path, service_name)
+    for key, value in test_auth_settings().items():
+        settings.setdefault(key, value)
     config = settings_cls(**settings)
     return create_app(config, runtime=Runtime(config, metadata, kit_tables, clock=clock))
 
@@ -157,6 +205,7 @@ async def service_harness(app: FastAPI) -> AsyncIterator[Harness]:
     await runtime.migrate()
     async with TestNatsBroker(runtime.broker) as broker:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test",
+                                     headers=bearer(test_token())) as client:
             yield Harness(runtime, broker, client)
     await runtime.db.dispose()

@@ -19,7 +19,7 @@ from sanwei_discipline.app import create_app
 from sanwei_discipline.settings import DisciplineSettings
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app
+from sanwei_kit.testing import bearer, build_test_app, test_token
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +65,7 @@ async def test_two_tracks_one_clue_and_the_outcome_told_to_both_cases(tmp_path, 
         await _eventually(handled)
         await asyncio.sleep(0.3)  # let the replayed copy arrive; it must change nothing
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as api:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=bearer(test_token())) as api:
             clues = (await api.get("/clues")).json()
             assert len(clues) == 1
             clue = (await api.get(f"/clues/{clues[0]['id']}")).json()

@@ -14,7 +14,7 @@ from sanwei_contracts import new_envelope
 from sanwei_contracts.events.registry import TaskAssigned
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, test_database_url
+from sanwei_kit.testing import bearer, build_test_app, test_database_url, test_token
 from sanwei_progress.adapters.tables import kit, metadata
 from sanwei_progress.app import create_app
 from sanwei_progress.settings import ProgressSettings
@@ -73,7 +73,7 @@ async def test_a_missed_month_fires_report_missed_once_on_jetstream(tmp_path, na
     await runtime.start()
     try:
         await _publish_assigned(nats_server, clock)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", headers=bearer(test_token())) as client:
             async def known() -> bool:
                 return (await client.get("/tasks/t1/progress")).status_code == 200
 

@@ -14,7 +14,7 @@ from sanwei_contracts.streams import stream_for_subject
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
 from sanwei_kit.runtime import Runtime
-from sanwei_kit.testing import test_database_url
+from sanwei_kit.testing import bearer, test_database_url, test_token
 from sanwei_registry.adapters.tables import kit, metadata
 from sanwei_registry.app import create_app
 from sanwei_registry.settings import RegistrySettings
@@ -28,7 +28,7 @@ async def _started(settings: RegistrySettings, clock: FakeClock) -> tuple[Runtim
     runtime = Runtime(settings, metadata, kit, clock=clock)
     app = create_app(settings, runtime=runtime)
     await runtime.start()
-    return runtime, httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://registry")
+    return runtime, httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://registry", headers=bearer(test_token()))
 
 
 async def _overdue_on_nats(nats_url: str) -> list[str]:

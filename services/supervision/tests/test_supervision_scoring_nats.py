@@ -14,7 +14,7 @@ import pytest
 
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app
+from sanwei_kit.testing import bearer, build_test_app, test_token
 from sanwei_supervision.adapters.tables import kit, metadata
 from sanwei_supervision.app import create_app
 from sanwei_supervision.settings import SupervisionSettings
@@ -48,7 +48,7 @@ async def test_bottom_three_weeks_running_publishes_one_referral_on_jetstream(tm
     await runtime.start()
     try:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=bearer(test_token())) as client:
             scheme = (await client.post("/schemes", json={"name": "露天烧烤整治考核", "units": UNITS})).json()
             for week in ("2026-W41", "2026-W42", "2026-W43", "2026-W44"):
                 deducted = await client.post(f"/schemes/{scheme['id']}/deductions", json={
@@ -88,7 +88,7 @@ async def test_a_draw_read_back_from_jetstream_re_runs_from_its_seed(tmp_path, n
     await runtime.start()
     try:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=bearer(test_token())) as client:
             made = await client.post("/draws", json={
                 "scope": "安全生产双随机抽查", "inspector_pool": [f"执法证3701{i:04d}" for i in range(30)],
                 "targets": [f"某企业{i}" for i in range(75)], "inspectors_count": 2, "targets_count": 6})

@@ -86,12 +86,13 @@ def demo(
 
 def register_commands() -> None:
     """Attach the verb groups defined in the sibling modules."""
-    from sanwei.cli import operations, reports, sheets, webhooks
+    from sanwei.cli import operations, reports, sheets, tokens, webhooks
 
     operations.register(app)
     sheets.register(app)
     reports.register(app)
     webhooks.register(app)
+    tokens.register(app)
 
 
 def main() -> None:

@@ -20,8 +20,17 @@ def service_url(service: str) -> str:
     return os.environ.get(f"SANWEI_{service.upper()}_URL", f"http://127.0.0.1:{SERVICES[service]}").rstrip("/")
 
 
+def authorization() -> dict[str, str]:
+    """`SANWEI_TOKEN` if set; else, on a machine running `sanwei up`, a dev operator token."""
+    from sanwei.cli.tokens import dev_operator_token
+
+    token = os.environ.get("SANWEI_TOKEN") or dev_operator_token()
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def call(method: str, service: str, path: str, **kwargs: Any) -> Any:
     url = service_url(service) + path
+    kwargs["headers"] = {**authorization(), **kwargs.get("headers", {})}
     try:
         response = httpx.request(method, url, timeout=60, **kwargs)
     except httpx.HTTPError as exc:
@@ -33,6 +42,8 @@ def call(method: str, service: str, path: str, **kwargs: Any) -> Any:
         except ValueError:
             detail = response.text
         err.print(f"[red]{service} answered {response.status_code}:[/red] {detail}")
+        if response.status_code == 401:
+            err.print("give a token in SANWEI_TOKEN (`sanwei token --role …` mints one on a dev machine)")
         raise typer.Exit(1 if response.status_code < 500 else 4)
     if not response.content:
         return None
