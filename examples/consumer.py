@@ -1,12 +1,14 @@
 """Consume sanwei events straight from NATS JetStream, validated by the published contracts.
 
     pip install nats-py ./contracts        # sanwei-contracts needs only pydantic
-    python examples/consumer.py nats://127.0.0.1:4222
+    python examples/consumer.py nats://admin:<password>@127.0.0.1:4222   # the NATS URL `sanwei up` prints
 
 A durable pull consumer (it resumes where it stopped, across restarts) on the
 指挥部's 督办通知书 events; each message is validated with the contract model and
 acknowledged only after it was handled, so nothing is lost if this process dies.
 Remember handled event ids (`envelope.id`): after a crash a message may come again.
+The local stack's NATS requires a user (docs/nats-permissions.md): use the admin URL it prints,
+or in production a user of your own allowed this consumer's subjects and an inbox prefix.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sanwei_contracts import CATALOG, STREAMS, spec_for_model, spec_for_type, stream_for_subject
-from sanwei_contracts.catalog import SERVICES, consumed_by
+from sanwei_contracts.catalog import CONFIDENTIAL_READERS, SERVICES, consumed_by, may_receive, received_by
 from sanwei_contracts.streams import PRODUCERS
 
 pytestmark = pytest.mark.contract
@@ -69,3 +69,20 @@ def test_only_the_published_outcome_of_discipline_is_public() -> None:
     assert confidential == {spec.type for spec in CATALOG if spec.producer == "discipline"} - {
         "sanwei.discipline.outcome.v1.published"
     }
+
+
+def test_webhooks_consumes_every_public_type_and_no_confidential_one() -> None:
+    """Webhooks feeds outside systems: every public event may be subscribed to, no 纪委 confidential one."""
+    webhooks = set(consumed_by("webhooks"))
+    public_missing = [spec.type for spec in CATALOG if not spec.confidential and spec not in webhooks]
+    assert public_missing == [], f"add 'webhooks' to the consumers of {public_missing} in catalog.py"
+    leaked = [spec.type for spec in CATALOG if spec.confidential and spec in webhooks]
+    assert leaked == [], f"confidential {leaked} must not list 'webhooks' among their consumers"
+    assert set(received_by("webhooks")) == webhooks
+
+
+def test_confidential_types_go_only_to_the_services_trusted_with_them() -> None:
+    for spec in CATALOG:
+        if spec.confidential:
+            assert set(spec.consumers) <= CONFIDENTIAL_READERS, spec.type
+            assert not may_receive("webhooks", spec)

@@ -11,9 +11,9 @@ from sqlalchemy import Column, Integer, String, Table, create_engine, select
 from sqlalchemy.exc import IntegrityError
 
 from sanwei_kit.calendar import CHINA_TZ
-from sanwei_kit.db import Database, UtcDateTime, append_new_rows, new_metadata, once_more_on_race
+from sanwei_kit.db import UtcDateTime, append_new_rows, new_metadata, once_more_on_race
 from sanwei_kit.migrations import render_item
-from sanwei_kit.testing import test_database_url
+from sanwei_kit.testing import database_with_tables
 
 pytestmark = pytest.mark.unit
 
@@ -35,11 +35,8 @@ lines = Table(
 
 @pytest.fixture
 async def db(tmp_path):
-    database = Database(test_database_url(tmp_path, "kit"))
-    async with database.transaction() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield database
-    await database.dispose()
+    async with database_with_tables(tmp_path, "kit", metadata) as database:
+        yield database
 
 
 async def test_an_instant_in_china_time_reads_back_as_the_same_instant_in_utc(db):

@@ -18,7 +18,7 @@ from sanwei_kit.messaging import Subscription
 from sanwei_kit.outbox import add_event
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.settings import ServiceSettings
-from sanwei_kit.testing import test_database_url
+from sanwei_kit.testing import started_probe_runtime, test_database_url
 
 pytestmark = pytest.mark.integration
 
@@ -30,24 +30,8 @@ def _accepted(task_id: str = "t1") -> object:
 
 
 async def _runtime(tmp_path: Path, nats_url: str, subscriptions: list[Subscription]) -> Runtime:
-    metadata = new_metadata()
-    tables = KitTables(metadata)
-    settings = ServiceSettings(
-        service_name="probe",
-        nats_url=nats_url,
-        database_url=test_database_url(tmp_path, "probe"),
-        migrate_on_start=False,
-        retry_delay=0.05,
-        max_deliveries=3,
-        outbox_poll_interval=0.05,
-    )
-    runtime = Runtime(settings, metadata, tables)
-    runtime.build_app(title="probe", description="", routers=[], subscriptions=subscriptions,
-                      timer_handlers={}, migrations_dir=tmp_path)
-    async with runtime.db.transaction() as conn:
-        await conn.run_sync(metadata.create_all)
-    await runtime.start()
-    return runtime
+    return await started_probe_runtime(tmp_path, nats_url, subscriptions, retry_delay=0.05, max_deliveries=3,
+                                       outbox_poll_interval=0.05)
 
 
 async def _stream_count(nats_url: str, stream: str) -> int:

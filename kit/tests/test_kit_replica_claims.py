@@ -33,7 +33,7 @@ class SlowPublisher(Publisher):
     def __init__(self, sent: Counter[str]) -> None:
         self.sent = sent
 
-    async def publish(self, subject: str, payload: bytes, msg_id: str) -> None:
+    async def publish(self, subject: str, payload: bytes, msg_id: str, headers=None) -> None:  # type: ignore[no-untyped-def]
         await asyncio.sleep(0.01)
         self.sent[msg_id] += 1
 

@@ -5,11 +5,18 @@ end-to-end tests, so all three run the system the same way.
 With `postgres_url` (by default `SANWEI_TEST_DATABASE_URL`, a PostgreSQL server URL) each
 service gets its own fresh PostgreSQL database instead, dropped when the stack stops; with
 `replicas=2` every service runs as two processes sharing that database (PostgreSQL only).
+
+NATS requires a user and password (`nats_auth`, on by default): each service connects as its
+own user with the permissions of sanwei_kit.nats_auth, and `admin` may do anything (the bench,
+tests, the nats CLI: `nats_url`). The passwords are random per Stack, written with the config
+into data_dir (mode 0600): a restart of `sanwei up` makes new ones.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -24,6 +31,7 @@ from typing import IO, Any
 import httpx
 
 from sanwei_kit.auth import DEV_AUDIENCE, DEV_ISSUER, ensure_dev_keys, mint_token
+from sanwei_kit.nats_auth import ADMIN_USER, accounts_config, inbox_prefix
 
 SERVICES: dict[str, int] = {
     "registry": 8101,
@@ -55,7 +63,8 @@ def nats_server_binary() -> str:
     return found
 
 
-def nats_config(port: int, store_dir: Path, *, sync_always: bool = False) -> str:
+def nats_config(port: int, store_dir: Path, *, sync_always: bool = False, authorization: str = "") -> str:
+    """A one-node nats-server config; `authorization` is appended (see `nats_authorization`)."""
     lines = [
         f"port: {port}",
         "host: 127.0.0.1",
@@ -67,7 +76,25 @@ def nats_config(port: int, store_dir: Path, *, sync_always: bool = False) -> str
     if sync_always:
         lines.append("  sync_interval: always")
     lines.append("}")
-    return "\n".join(line for line in lines if line) + "\n"
+    return "\n".join(line for line in lines if line) + "\n" + (f"\n{authorization}" if authorization else "")
+
+
+def nats_authorization(passwords: Mapping[str, str]) -> str:
+    """The users and permissions of sanwei_kit.nats_auth with these literal passwords (user → password)."""
+    return accounts_config(lambda user: json.dumps(passwords[user]), [s for s in SERVICES if s in passwords])
+
+
+def new_nats_passwords() -> dict[str, str]:
+    """A random password for every service, `admin` and `sys` (hex: safe in a nats:// URL)."""
+    return {user: secrets.token_hex(24) for user in [*SERVICES, ADMIN_USER, "sys"]}
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner may read (it holds passwords)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    path.chmod(0o600)  # an older file keeps its mode through O_TRUNC
 
 
 @dataclass
@@ -87,10 +114,19 @@ class Stack:
     replicas: int = 1
     replica_ports: dict[str, int] = field(default_factory=dict)
     databases: dict[str, str] = field(default_factory=dict)
+    nats_auth: bool = True
+    nats_passwords: dict[str, str] = field(default_factory=new_nats_passwords)
 
     @property
     def nats_url(self) -> str:
-        return f"nats://127.0.0.1:{self.nats_port}"
+        """The URL tools and tests connect with: as `admin` (may do anything) when NATS has users."""
+        return self.nats_url_for(ADMIN_USER)
+
+    def nats_url_for(self, user: str) -> str:
+        """nats://user:password@… of a service's (or admin's) NATS user; the bare URL without auth."""
+        if not self.nats_auth:
+            return f"nats://127.0.0.1:{self.nats_port}"
+        return f"nats://{user}:{self.nats_passwords[user]}@127.0.0.1:{self.nats_port}"
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -160,7 +196,8 @@ class Stack:
         store = self.data_dir / "nats"
         store.mkdir(parents=True, exist_ok=True)
         config = self.data_dir / "nats.conf"
-        config.write_text(nats_config(self.nats_port, store))
+        authorization = nats_authorization(self.nats_passwords) if self.nats_auth else ""
+        write_private(config, nats_config(self.nats_port, store, authorization=authorization))
         out = self._output("nats")
         self.processes["nats"] = subprocess.Popen(
             [nats_server_binary(), "-c", str(config)],
@@ -176,7 +213,8 @@ class Stack:
             {
                 "SANWEI_SERVICE_NAME": name,
                 "SANWEI_HTTP_PORT": str(self.port(name, replica)),
-                "SANWEI_NATS_URL": self.nats_url,
+                "SANWEI_NATS_URL": self.nats_url_for(name),
+                "SANWEI_NATS_INBOX_PREFIX": inbox_prefix(name),
                 "SANWEI_DATABASE_URL": self.database_url(name),
                 "SANWEI_CLOCK_SPEED": str(self.clock_speed),
                 "SANWEI_LOG_FORMAT": env.get("SANWEI_LOG_FORMAT", "json"),

@@ -364,7 +364,7 @@ def test_nats_users_may_publish_only_their_own_events(production: list[Obj]) -> 
         assert f"password: ${service.upper()}_NATS_PASSWORD" in text
         published = re.findall(r'"(sanwei\.[^"]+)"', text)
         assert published == ([] if service in ("audit", "webhooks") else [f"sanwei.{service}.>"])
-        assert "subscribe: { allow: [\"_INBOX.>\"] }" in text
+        assert f"subscribe: {{ allow: [\"_INBOX_{service}.>\"] }}" in text
         assert "deny: $SVC_JS_DENY" in text
     assert "$JS.API.STREAM.DELETE.>" in accounts
 

@@ -28,6 +28,7 @@ from rich.console import Console
 
 from sanwei.demo import CLOCK_HOLD_SECONDS, DEMO_SPEED, DEMO_START, Demo
 from sanwei.stack import SERVICES, Stack, free_port, nats_server_binary
+from sanwei_kit.nats_auth import inbox_prefix
 
 pytestmark = [
     pytest.mark.integration,
@@ -165,7 +166,8 @@ async def _attempts(stack: AuthStack) -> dict[str, Any]:
 
     url = f"nats://127.0.0.1:{stack.nats_port}"
     registry = await nats.connect(
-        url, user="registry", password=stack.passwords["registry"], error_cb=on_error, name=PROBE
+        url, user="registry", password=stack.passwords["registry"], error_cb=on_error, name=PROBE,
+        inbox_prefix=inbox_prefix("registry"),  # the only inbox the registry user may read
     )
     admin = await nats.connect(url, user="admin", password=stack.passwords["admin"])
     try:

@@ -40,6 +40,8 @@ def _spec(producer: str, resource: str, action: str, model: type[BaseModel], **k
     return EventSpec(producer, resource, action, model, summary, **kw)  # type: ignore[arg-type]
 
 
+# Confidential 纪委 events (all but the published outcome) name people and findings: only the 纪委 and
+# audit (which shows them to the 纪委 alone) consume them; never webhooks, which feeds outside systems.
 CATALOG: tuple[EventSpec, ...] = (
     _spec("registry", "task", "assigned", registry.TaskAssigned, consumers=("progress", "audit", "webhooks")),
     _spec("registry", "task", "deadline_set", registry.TaskDeadlineSet, consumers=("progress", "audit", "webhooks")),
@@ -47,10 +49,11 @@ CATALOG: tuple[EventSpec, ...] = (
     _spec("registry", "task", "completed", registry.TaskCompleted, consumers=("progress", "audit", "webhooks")),
     _spec("registry", "task", "updated", registry.TaskUpdated, consumers=("progress", "audit", "webhooks")),
     _spec("registry", "task", "decomposed", registry.TaskDecomposed, consumers=("audit", "webhooks")),
-    _spec("registry", "task", "paused", registry.TaskPaused, consumers=("audit", "webhooks")),
-    _spec("registry", "task", "resumed", registry.TaskResumed, consumers=("audit", "webhooks")),
+    _spec("registry", "task", "paused", registry.TaskPaused, consumers=("progress", "audit", "webhooks")),
+    _spec("registry", "task", "resumed", registry.TaskResumed, consumers=("progress", "audit", "webhooks")),
     _spec("registry", "task", "extension_requested", registry.TaskExtensionRequested, consumers=("audit", "webhooks")),
-    _spec("registry", "task", "extension_approved", registry.TaskExtensionApproved, consumers=("audit", "webhooks")),
+    _spec("registry", "task", "extension_approved", registry.TaskExtensionApproved,
+          consumers=("progress", "audit", "webhooks")),
     _spec("registry", "task", "extension_refused", registry.TaskExtensionRefused, consumers=("audit", "webhooks")),
     _spec("registry", "task", "deadline_warned", registry.TaskDeadlineWarned, consumers=("audit", "webhooks")),
     _spec("registry", "task", "reminded", registry.TaskReminded, consumers=("audit", "webhooks")),
@@ -77,12 +80,15 @@ CATALOG: tuple[EventSpec, ...] = (
     _spec("media", "exposure", "unrectified", media.ExposureUnrectified, consumers=("audit", "webhooks")),
     _spec("media", "exposure", "republished", media.ExposureRepublished, consumers=("audit", "webhooks")),
     _spec("media", "referral", "requested", media.ReferralRequested, consumers=("discipline", "audit", "webhooks")),
-    _spec("discipline", "clue", "registered", discipline.ClueRegistered, consumers=("audit", "webhooks"), confidential=True),
-    _spec("discipline", "clue", "assigned", discipline.ClueAssigned, consumers=("audit", "webhooks"), confidential=True),
-    _spec("discipline", "clue", "disposed", discipline.ClueDisposed, consumers=("audit", "webhooks"), confidential=True),
-    _spec("discipline", "clue", "source_added", discipline.ClueSourceAdded, consumers=("audit", "webhooks"), confidential=True),
-    _spec("discipline", "clue", "escalated", discipline.ClueEscalated, consumers=("audit", "webhooks"), confidential=True),
-    _spec("discipline", "decision", "made", discipline.DecisionMade, consumers=("audit", "webhooks"), confidential=True),
+    _spec("media", "clue", "received", media.CitizenClueReceived, consumers=("audit", "webhooks")),
+    _spec("media", "clue", "dismissed", media.CitizenClueDismissed, consumers=("audit", "webhooks")),
+    _spec("discipline", "clue", "registered", discipline.ClueRegistered, consumers=("audit",), confidential=True),
+    _spec("discipline", "clue", "assigned", discipline.ClueAssigned, consumers=("audit",), confidential=True),
+    _spec("discipline", "clue", "disposed", discipline.ClueDisposed, consumers=("audit",), confidential=True),
+    _spec("discipline", "clue", "source_added", discipline.ClueSourceAdded, consumers=("audit",), confidential=True),
+    _spec("discipline", "clue", "escalated", discipline.ClueEscalated, consumers=("audit",), confidential=True),
+    _spec("discipline", "clue", "reopened", discipline.ClueReopened, consumers=("audit",), confidential=True),
+    _spec("discipline", "decision", "made", discipline.DecisionMade, consumers=("audit",), confidential=True),
     _spec("discipline", "outcome", "published", discipline.OutcomePublished, consumers=("media", "audit", "webhooks")),
 )
 
@@ -110,3 +116,19 @@ def spec_for_model(model: type[BaseModel]) -> EventSpec:
 
 def consumed_by(service: str) -> tuple[EventSpec, ...]:
     return tuple(spec for spec in CATALOG if service in spec.consumers)
+
+
+#: The services trusted with confidential 纪委 events: the 纪委's own, and audit, which keeps them in
+#: its chain and shows them to the 纪委 only. Webhooks feeds outside systems, so it never gets them.
+CONFIDENTIAL_READERS: frozenset[str] = frozenset({"discipline", "audit"})
+
+
+def may_receive(service: str, spec: EventSpec) -> bool:
+    """Whether `service` may receive events of `spec`: it consumes them, and if they are confidential
+    it is trusted with them. The NATS permissions (sanwei_kit.nats_auth) are derived from this."""
+    return service in spec.consumers and (not spec.confidential or service in CONFIDENTIAL_READERS)
+
+
+def received_by(service: str) -> tuple[EventSpec, ...]:
+    """The event types `service` subscribes to: those it consumes and may receive."""
+    return tuple(spec for spec in CATALOG if may_receive(service, spec))

@@ -112,7 +112,8 @@ def _event_section(spec: EventSpec, summarize: Callable[[str, dict[str, Any]], s
     zh_line = summarize(spec.type, example["data"]) if summarize else ""
     consumers = ", ".join(f"<a href='#service-{c}'>{escape(c)}</a>" for c in spec.consumers) or "—"
     confidential = ("<p class='confidential'>保密 confidential: 纪委 data naming people and findings; never on public "
-                    "feeds, delivered by webhook only to subscriptions that name this type exactly.</p>"
+                    "feeds and never delivered by webhook (a subscription naming it is refused); audit shows it to "
+                    "the discipline role only.</p>"
                     if spec.confidential else "")
     example_text = escape(json.dumps(example, ensure_ascii=False, indent=2))
     return f"""

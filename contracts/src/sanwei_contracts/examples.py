@@ -29,12 +29,15 @@ from sanwei_contracts.events.discipline import (
     ClueDisposed,
     ClueEscalated,
     ClueRegistered,
+    ClueReopened,
     ClueSource,
     ClueSourceAdded,
     DecisionMade,
     OutcomePublished,
 )
 from sanwei_contracts.events.media import (
+    CitizenClueDismissed,
+    CitizenClueReceived,
     ExposureFollowedUp,
     ExposurePublished,
     ExposureRectified,
@@ -105,6 +108,9 @@ BLUE_NOTICE_ID = "7d3f1a9c-4e6b-4c2a-8f5d-2a9e6c1b3d74"
 YELLOW_NOTICE_ID = "3a8c6e2f-1b7d-4f9a-a4e2-9c5b1f7d2e86"
 RANKING_ID = "b2c8e4f1-6a3d-4b9e-8c7a-1d5f3b9e7c42"
 RANKING_REFERRAL_ID = "e9a3c5d7-2b8f-4e1a-9d6c-7b4e2a8f1c63"
+HELD_CLUE_ID = "0b7e4c2a-9f1d-4a6e-8c3b-5d2f7a9e1c64"  # held as 暂存待查, reopened by a new referral
+HELD_CLUE_REFERRAL_ID = "5c9a1e7d-3f2b-4d8a-b6e4-2a7c9f1d3b58"
+CITIZEN_CLUE_ID = "6f2a9c4e-8b1d-4e7a-a5c3-0d9e2b7f4a18"  # a 12345 ticket, not taken up
 
 TASK_TITLE = (
     "依托特色楼宇，积极引进全国或区域总部及研发中心、运营中心、结算中心，着力培育一批“总部楼”“亿元楼”。"
@@ -431,6 +437,34 @@ def _examples() -> dict[type[BaseModel], _Example]:
                 requested_at=_at(10, 19, 9, 0), periods=["2026-W40", "2026-W41", "2026-W42"]),
             subject=f"referral/{RANKING_REFERRAL_ID}", time=_at(10, 19, 9, 0), case_id=RANKING_REFERRAL_ID,
             actor="市创城指挥部",
+        ),
+    ]
+    # A clue held as 暂存待查 in October is referred again by the media: it is reopened for 处置.
+    examples.append(_Example(
+        ClueReopened(clue_id=HELD_CLUE_ID, number="线索〔2026〕2号",
+                     reason="同一问题再次移交（media_referral " + HELD_CLUE_REFERRAL_ID + "），暂存待查线索重新启用",
+                     assignee="市中区纪委监委第三派驻纪检监察组", due=date(2026, 11, 24),
+                     source=ClueSource(kind="media_referral", ref=HELD_CLUE_REFERRAL_ID),
+                     reopened_at=_at(11, 10, 9, 30)),
+        subject=f"clue/{HELD_CLUE_ID}", time=_at(11, 10, 9, 30), case_id=HELD_CLUE_ID, actor="system",
+    ))
+    # A 12345 ticket reaches the 曝光台 and is dismissed: the events say what and where, never who called.
+    examples += [
+        _Example(
+            CitizenClueReceived(clue_id=CITIZEN_CLUE_ID, channel="hotline", ticket_id="12345-20261020-000871",
+                                text="泉城路公交站旁垃圾桶满溢，无人清理，来电人电话139****5678",
+                                location="历下区泉城路与县西巷路口", category="市容环境",
+                                photos=["att-000871-1.jpg"], reported_at=_at(10, 20, 8, 15),
+                                received_at=_at(10, 20, 8, 16)),
+            subject=f"clue/{CITIZEN_CLUE_ID}", time=_at(10, 20, 8, 16), case_id=CITIZEN_CLUE_ID,
+            actor="12345市民服务热线",
+        ),
+        _Example(
+            CitizenClueDismissed(clue_id=CITIZEN_CLUE_ID, channel="hotline", ticket_id="12345-20261020-000871",
+                                 reason="经核实，垃圾桶已于当日清运完毕，不予采用", dismissed_by="济南日报曝光台编辑",
+                                 dismissed_at=_at(10, 20, 15, 30)),
+            subject=f"clue/{CITIZEN_CLUE_ID}", time=_at(10, 20, 15, 30), case_id=CITIZEN_CLUE_ID,
+            actor="济南日报曝光台编辑",
         ),
     ]
     return {type(e.data): e for e in examples}

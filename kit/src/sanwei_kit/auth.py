@@ -34,6 +34,7 @@ import structlog
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sanwei_kit.text import normalize_unit
 
@@ -278,15 +279,21 @@ def _verifier(request: Request) -> TokenVerifier:
     return request.app.state.runtime.auth
 
 
-async def authenticated(request: Request) -> Principal:
+# Declares the scheme in each service's OpenAPI (integrators see which operations need a token);
+# auto_error is off so that a missing token gets sanwei's own 401 with a reason.
+bearer_scheme = HTTPBearer(auto_error=False, bearerFormat="JWT",
+                           description="A JWT from the configured issuer (development: `sanwei token`).")
+
+
+async def authenticated(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
+) -> Principal:
     """The verified caller, or 401 with the reason."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if credentials is None or not credentials.credentials.strip():
         raise HTTPException(status_code=401, detail={"reason": "bearer token required"},
                             headers={"WWW-Authenticate": "Bearer"})
     try:
-        principal = await _verifier(request).verify(token.strip())
+        principal = await _verifier(request).verify(credentials.credentials.strip())
     except AuthError as exc:
         log.warning("authentication refused", path=request.url.path, reason=str(exc))
         raise HTTPException(status_code=401, detail={"reason": str(exc)},
@@ -324,3 +331,23 @@ def require_unit(principal: Principal, *unit_names: str | None, what: str = "thi
         return
     raise deny(principal, f"{what} belongs to {'、'.join(names) or 'no unit'}; "
                           f"your scope is {'、'.join(principal.units) or 'no unit'}")
+
+
+class CallerScope:
+    """ASGI middleware: the caller recorded for events is the one of this request only.
+
+    Under uvicorn each request runs in its own task, but an in-process client (tests,
+    ASGI transports) runs the app in the caller's task: without this the last caller
+    would linger and be recorded as the actor of a later timer's events.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        token = current_principal.set(None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_principal.reset(token)
+            structlog.contextvars.unbind_contextvars("actor")

@@ -85,6 +85,8 @@ class KitTables:
             Column("payload", Text, nullable=False),
             Column("created_at", UtcDateTime(), nullable=False),
             Column("published_at", UtcDateTime(), nullable=True),
+            # NATS headers to publish with the event: the W3C trace context it was emitted in (kit schema 2).
+            Column("headers", JSON, nullable=True),
         )
         Index("ix_outbox_unpublished", self.outbox.c.seq, sqlite_where=self.outbox.c.published_at.is_(None),
               postgresql_where=self.outbox.c.published_at.is_(None))

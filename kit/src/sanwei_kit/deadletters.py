@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
+from sanwei_kit.tracing import continued_trace
+
 if TYPE_CHECKING:
     from sanwei_kit.runtime import Runtime
 
@@ -28,7 +30,9 @@ async def replay_dead_letter(runtime: Runtime, dead_letter_id: int) -> dict[str,
     except ValidationError as exc:
         raise ValueError(f"payload is still invalid: {exc}") from exc
     try:
-        await consumer.handle_once(envelope)
+        # The events the replay emits stay in the trace of the message that failed.
+        with continued_trace(row["headers"]):
+            await consumer.handle_once(envelope)
     except Exception as exc:
         raise ValueError(f"handler failed again: {exc!r}") from exc
     runtime.committed()

@@ -26,3 +26,9 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     status = 422
+
+
+class TooLarge(DomainError):
+    """More than the service reads: a body, an upload, a sheet's rows or its expanded size (→ 413)."""
+
+    status = 413

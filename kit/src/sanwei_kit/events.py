@@ -12,6 +12,7 @@ from sanwei_kit.auth import current_principal
 from sanwei_kit.clock import Clock
 from sanwei_kit.db import KitTables
 from sanwei_kit.outbox import add_event
+from sanwei_kit.tracing import current_trace_headers
 
 
 class EventWriter:
@@ -32,7 +33,8 @@ class EventWriter:
         """Record `data` as an event in this transaction; it is published after commit.
 
         When a person's request caused it, the authenticated caller is the actor (with
-        role and unit); `actor` names it otherwise (a timer, an external system).
+        role and unit); `actor` names it otherwise (a timer, an external system). The trace
+        the event is emitted in (a request's, or the handled event's) is published with it.
         """
         caller = current_principal.get() if cause is None else None
         envelope = new_envelope(
@@ -45,5 +47,5 @@ class EventWriter:
             actor_role=caller.role_label if caller else None,
             actor_unit=caller.unit if caller else None,
         )
-        await add_event(conn, self._tables, envelope)
+        await add_event(conn, self._tables, envelope, current_trace_headers())
         return envelope

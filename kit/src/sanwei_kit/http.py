@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from sanwei_kit.auth import Role, require
 from sanwei_kit.errors import DomainError
+from sanwei_kit.inputs import RowId
 
 if TYPE_CHECKING:
     from sanwei_kit.runtime import Runtime
@@ -71,6 +73,16 @@ def operations_router(runtime: Runtime) -> APIRouter:
             return JSONResponse(status_code=503, content={"status": "unavailable", "problems": problems})
         return JSONResponse(content={"status": "ready", "service": runtime.name})
 
+    @router.get("/metrics", summary="Prometheus metrics (scraped inside the cluster; see docs/operations.md)",
+                response_class=PlainTextResponse)
+    async def metrics() -> Response:
+        # No token: Prometheus scrapes without one, and the NetworkPolicy admits only the monitoring
+        # namespace to the port. The metrics are counts by state and level, never names or content.
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        await runtime.metrics.refresh(runtime.db)
+        return Response(runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
     @router.get("/clock", response_model=ClockView, summary="The service's clock (accelerated in demos)")
     async def clock() -> ClockView:
         return ClockView(now=runtime.clock.now(), speed=runtime.clock.speed)
@@ -92,7 +104,7 @@ def operations_router(runtime: Runtime) -> APIRouter:
         summary="Hand a dead letter to its consumer again (after a fix)",
         dependencies=[Depends(require(*replayers))],
     )
-    async def replay(dead_letter_id: int) -> DeadLetterView:
+    async def replay(dead_letter_id: RowId) -> DeadLetterView:
         from sanwei_kit.deadletters import replay_dead_letter
 
         try:
@@ -104,3 +116,73 @@ def operations_router(runtime: Runtime) -> APIRouter:
         return DeadLetterView.model_validate(row)
 
     return router
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` when a streamed body passes the limit (FastAPI re-raises HTTPExceptions)."""
+
+
+class BodySizeLimit:
+    """Refuse request bodies over `max_bytes` with 413 and a reason (pure ASGI, before any parsing).
+
+    A declared Content-Length over the limit is refused before a byte is read; a chunked or
+    lying body is counted as it streams in and cut off at the limit. Routes taking uploads keep
+    their own, smaller, limits.
+    """
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _reason(self) -> dict[str, Any]:
+        return {"detail": {"reason": f"request body larger than {self.max_bytes} bytes", "field": "body"}}
+
+    async def _refuse(self, send: Any) -> None:
+        body = json.dumps(self._reason()).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    break  # counted while streaming instead
+                if declared > self.max_bytes:
+                    await self._refuse(send)
+                    return
+        received = 0
+        exceeded = False
+        started = False
+
+        async def counting_receive() -> Any:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    exceeded = True
+                    raise BodyTooLarge(413, detail=self._reason()["detail"])
+            return message
+
+        async def guarded_send(message: Any) -> None:
+            nonlocal started
+            if exceeded and not started:
+                return  # whatever the app answers to a cut-off body, the 413 below goes instead
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except BodyTooLarge:
+            if started:
+                raise
+        if exceeded and not started:
+            await self._refuse(send)

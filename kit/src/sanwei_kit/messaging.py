@@ -6,7 +6,9 @@ FastStream's default REJECT_ON_ERROR (it terminates a message on the first excep
 * the body is validated against the event's contract; an invalid message goes to the
   dead letters with the validation error, and is terminated (retrying cannot fix it);
 * a valid message is handled in one database transaction together with its inbox row,
-  so a redelivered message is recognised and only acknowledged;
+  so a redelivered message is recognised and only acknowledged; the messages already
+  waiting are fetched and handled together, in one transaction and acknowledged after its
+  commit, and if any of them fails the batch is handled again one message at a time;
 * a handler that raises is retried with a growing delay (`nak(delay)`), and after
   `max_deliveries` attempts goes to the dead letters with the exception, then is
   terminated, so it never blocks the consumer behind it.
@@ -14,9 +16,10 @@ FastStream's default REJECT_ON_ERROR (it terminates a message on the first excep
 
 from __future__ import annotations
 
+import asyncio
 import json
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +27,8 @@ from typing import Any
 import structlog
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 from pydantic import BaseModel, ValidationError
@@ -33,6 +38,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sanwei_contracts import STREAMS, Envelope, EventSpec, spec_for_model
 from sanwei_contracts.streams import stream_for_subject
 from sanwei_kit.db import Database, KitTables
+from sanwei_kit.nats_auth import durable_name
+from sanwei_kit.outbox import OutgoingMessage, take_events_added
+from sanwei_kit.tracing import continued_trace
 
 log = structlog.get_logger(__name__)
 
@@ -51,12 +59,14 @@ class Subscription:
         return spec_for_model(self.model)
 
 
-def durable_name(service: str, spec: EventSpec) -> str:
-    return f"{service}__{spec.type.replace('.', '_')}"
+async def ensure_streams(
+    broker: NatsBroker, *, duplicate_window: float, replicas: int = 1, owner: str | None = None
+) -> None:
+    """Create every sanwei stream (any service may start first) and update the changed ones.
 
-
-async def ensure_streams(broker: NatsBroker, *, duplicate_window: float, replicas: int = 1) -> None:
-    """Create or update every sanwei stream; any service may start first."""
+    With `owner`, only that service's own stream is updated: its NATS user may update no other
+    (sanwei_kit.nats_auth), and another's stream with older settings is left to its producer.
+    """
     js = broker.config.connection_state.stream
     for stream in STREAMS:
         config = StreamConfig(
@@ -69,6 +79,9 @@ async def ensure_streams(broker: NatsBroker, *, duplicate_window: float, replica
         try:
             await js.add_stream(config=config)
         except BadRequestError:
+            if owner is not None and stream.producer != owner:
+                log.info("stream.left_to_its_producer", stream=stream.name, producer=stream.producer)
+                continue
             await js.update_stream(config=config)
 
 
@@ -79,15 +92,35 @@ class JetStreamPublisher:
         self._broker = broker
         self._timeout = timeout
 
-    async def publish(self, subject: str, payload: bytes, msg_id: str) -> None:
+    async def publish(self, subject: str, payload: bytes, msg_id: str,
+                      headers: Mapping[str, str] | None = None) -> None:
         js = self._broker.config.connection_state.stream
         await js.publish(
-            subject,
-            payload,
-            timeout=self._timeout,
-            stream=stream_for_subject(subject).name,
-            headers={"Nats-Msg-Id": msg_id, "content-type": "application/cloudevents+json"},
+            subject, payload, timeout=self._timeout, stream=stream_for_subject(subject).name,
+            headers=_publish_headers(msg_id, headers),
         )
+
+    async def publish_batch(self, messages: Sequence[OutgoingMessage]) -> list[BaseException | None]:
+        """Send the batch with nats-py's async publish, then wait for the stream's acks together.
+
+        One ack inbox for all, instead of a request (and its reply subscription) per message.
+        """
+        js = self._broker.config.connection_state.stream
+        futures: list[asyncio.Future[Any]] = []
+        results: list[BaseException | None] = []
+        for subject, payload, msg_id, headers in messages:
+            try:
+                futures.append(await js.publish_async(
+                    subject, payload, wait_stall=self._timeout, stream=stream_for_subject(subject).name,
+                    headers=_publish_headers(msg_id, headers),
+                ))
+            except Exception as exc:  # not sent; what follows is not sent either, to keep the order
+                results = [exc] * (len(messages) - len(futures))
+                break
+        acks = await asyncio.gather(
+            *(asyncio.wait_for(future, timeout=self._timeout) for future in futures), return_exceptions=True
+        )
+        return [ack if isinstance(ack, BaseException) else None for ack in acks] + results
 
 
 class ReliableConsumer:
@@ -103,6 +136,8 @@ class ReliableConsumer:
         max_deliveries: int,
         retry_delay: float,
         after_commit: Callable[[], None],
+        batch_size: int = 1,
+        batch_wait: float = 0.05,
     ) -> None:
         self.service = service
         self.subscription = subscription
@@ -113,11 +148,14 @@ class ReliableConsumer:
         self._max_deliveries = max_deliveries
         self._retry_delay = retry_delay
         self._after_commit = after_commit
+        self._batch_size = batch_size
+        self._batch_wait = batch_wait
+        self._subscriber: Any = None
         self.envelope_model = Envelope[self.spec.model]  # type: ignore[name-defined]
         self.handled_total = 0
         self.dead_lettered_total = 0
 
-    def register(self, broker: NatsBroker, *, ack_wait: float) -> None:
+    def register(self, broker: NatsBroker, *, ack_wait: float, inbox_prefix: str = "_INBOX") -> None:
         stream = stream_for_subject(self.spec.subject)
         subscriber = broker.subscriber(
             self.spec.subject,
@@ -126,6 +164,8 @@ class ReliableConsumer:
             # One message per pull: nats-py's fetch of N waits for all N or the timeout, which
             # would delay a lone event by up to the timeout. A long poll of one returns at once.
             pull_sub=PullSub(batch_size=1, timeout=5.0),
+            # Pulled messages arrive on an inbox: the service's own, the only one its NATS user may read.
+            inbox_prefix=f"{inbox_prefix}.".encode(),
             ack_policy=AckPolicy.MANUAL,
             config=ConsumerConfig(
                 ack_wait=ack_wait,
@@ -141,45 +181,120 @@ class ReliableConsumer:
             await self.handle(message)
 
         subscriber(on_message)
+        self._subscriber = subscriber
 
     async def handle(self, message: NatsMessage) -> None:
-        raw = message.raw_message
-        body: bytes = message.body
-        deliveries = _num_delivered(raw)
+        """Handle `message` and, in the same transaction, the messages waiting behind it."""
+        first = _Delivery(message.raw_message, message.body, message.ack, message.nack, message.reject)
+        batch = [first, *await self._fetch_waiting(_num_pending(message.raw_message))]
+        valid = [(d, envelope) for d in batch if (envelope := await self._parse(d)) is not None]
+        if len(valid) > 1:
+            try:
+                await self._handle_together(valid)
+                return
+            except Exception as exc:  # one of them failed: find which, with retries and dead letters as usual
+                log.warning("consumer.batch_failed", consumer=self.name, error_type=type(exc).__name__,
+                            size=len(valid))
+        for delivery, envelope in valid:
+            await self._handle_alone(delivery, envelope)
+
+    async def _fetch_waiting(self, waiting: int) -> list[_Delivery]:
+        """The messages waiting behind the first (`waiting`: its num_pending), up to a batch.
+
+        FastStream long-polls one message at a time (so a lone event is handled at once);
+        behind a first message, whatever else is waiting joins its transaction. Nothing is
+        fetched when nothing waits: a fetch would then linger up to `batch_wait` for nothing.
+        """
+        subscription = getattr(self._subscriber, "subscription", None)
+        if waiting <= 0 or self._batch_size <= 1 or not isinstance(subscription, JetStreamContext.PullSubscription):
+            return []  # (FastStream's TestNatsBroker has no subscription: one message at a time)
         try:
-            envelope = self.envelope_model.model_validate_json(body)
+            raws = await subscription.fetch(batch=min(waiting, self._batch_size - 1), timeout=self._batch_wait)
+        except TimeoutError:
+            return []
+        except Exception as exc:  # the first message is still handled; these come back after ack_wait
+            log.warning("consumer.fetch_failed", consumer=self.name, error_type=type(exc).__name__)
+            return []
+        return [_Delivery.of_raw(raw) for raw in raws]
+
+    async def _parse(self, delivery: _Delivery) -> Envelope[Any] | None:
+        """The message's event; an invalid one goes to the dead letters (retrying cannot fix it)."""
+        try:
+            envelope = self.envelope_model.model_validate_json(delivery.body)
             if envelope.type != self.spec.type:
                 raise ValueError(f"type {envelope.type!r} does not match subject {self.spec.subject!r}")
         except (ValidationError, ValueError) as exc:
-            await self._dead_letter(message, reason=f"invalid event: {exc}", deliveries=deliveries)
-            await message.reject()
-            return
-        with structlog.contextvars.bound_contextvars(
-            case_id=envelope.case_id, event_id=str(envelope.id), event_type=envelope.type
-        ):
+            await self._dead_letter(delivery, reason=f"invalid event: {exc}", deliveries=delivery.deliveries)
+            await delivery.reject()
+            return None
+        return envelope
+
+    async def _handle_together(self, valid: list[tuple[_Delivery, Envelope[Any]]]) -> None:
+        """One transaction for the batch: one inbox query, the handlers, one inbox insert; ack after commit."""
+        inbox = self._tables.inbox
+        handled: list[tuple[_Delivery, Envelope[Any]]] = []
+        async with self._db.transaction() as conn:
+            take_events_added(conn)
+            ids = [str(envelope.id) for _, envelope in valid]
+            seen = set((await conn.execute(
+                select(inbox.c.event_id).where(inbox.c.consumer == self.name, inbox.c.event_id.in_(ids))
+            )).scalars())
+            for delivery, envelope in valid:
+                with _event_context(envelope), continued_trace(delivery.headers):
+                    if str(envelope.id) in seen:
+                        log.info("consumer.duplicate_ignored", consumer=self.name)
+                        continue
+                    seen.add(str(envelope.id))
+                    await self.subscription.handler(conn, envelope)
+                handled.append((delivery, envelope))
+            if handled:
+                now = datetime.now(UTC)
+                await conn.execute(insert(inbox), [
+                    {"event_id": str(envelope.id), "consumer": self.name, "handled_at": now} for _, envelope in handled
+                ])
+            events_added = take_events_added(conn)
+        for delivery, _ in valid:
+            await delivery.ack()
+        for delivery, envelope in handled:
+            self.handled_total += 1
+            with _event_context(envelope):
+                log.info("consumer.handled", consumer=self.name, attempt=delivery.deliveries)
+        if events_added:
+            self._after_commit()
+
+    async def _handle_alone(self, delivery: _Delivery, envelope: Envelope[Any]) -> None:
+        deliveries = delivery.deliveries
+        with _event_context(envelope), continued_trace(delivery.headers):
             try:
-                handled = await self.handle_once(envelope)
+                handled, events_added = await self._handle_once(envelope)
             except Exception as exc:
                 if deliveries >= self._max_deliveries:
                     reason = f"handler failed {deliveries} times: {exc!r}\n{traceback.format_exc(limit=5)}"
                     log.error("consumer.dead_letter", consumer=self.name, error_type=type(exc).__name__)
-                    await self._dead_letter(message, reason=reason, deliveries=deliveries)
-                    await message.reject()
+                    await self._dead_letter(delivery, reason=reason, deliveries=deliveries)
+                    await delivery.reject()
                 else:
                     delay = self._retry_delay * 2 ** (deliveries - 1)
                     log.warning("consumer.retry", consumer=self.name, error_type=type(exc).__name__, attempt=deliveries,
                                 delay=delay)
-                    await message.nack(delay=delay)
+                    await delivery.nack(delay)
                 return
-            await message.ack()
+            await delivery.ack()
             if handled:
                 self.handled_total += 1
                 log.info("consumer.handled", consumer=self.name, attempt=deliveries)
+            if events_added:
                 self._after_commit()
 
     async def handle_once(self, envelope: Envelope[Any]) -> bool:
+        """Handle `envelope` in its own transaction; False if it had been handled already."""
+        handled, _ = await self._handle_once(envelope)
+        return handled
+
+    async def _handle_once(self, envelope: Envelope[Any]) -> tuple[bool, bool]:
         inbox = self._tables.inbox
         async with self._db.transaction() as conn:
+            take_events_added(conn)
             seen = (
                 await conn.execute(
                     select(inbox.c.event_id).where(
@@ -189,16 +304,17 @@ class ReliableConsumer:
             ).first()
             if seen:
                 log.info("consumer.duplicate_ignored", consumer=self.name)
-                return False
+                return False, False
             await self.subscription.handler(conn, envelope)
             await conn.execute(
                 insert(inbox).values(event_id=str(envelope.id), consumer=self.name, handled_at=datetime.now(UTC))
             )
-        return True
+            events_added = take_events_added(conn)
+        return True, events_added
 
-    async def _dead_letter(self, message: NatsMessage, *, reason: str, deliveries: int) -> None:
-        raw = message.raw_message
-        body = message.body
+    async def _dead_letter(self, delivery: _Delivery, *, reason: str, deliveries: int) -> None:
+        raw = delivery.raw
+        body = delivery.body
         event_id = None
         try:
             event_id = str(json.loads(body).get("id"))
@@ -221,6 +337,51 @@ class ReliableConsumer:
         # The reason (with the exception or validation message) stays in the dead-letter row: messages
         # and validation errors may quote confidential content, so the log line names no more than that.
         log.error("consumer.dead_lettered", consumer=self.name, deliveries=deliveries)
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    """A pulled message and how to settle it: the one FastStream handed over, or one fetched behind it."""
+
+    raw: Any
+    body: bytes
+    ack: Callable[[], Awaitable[None]]
+    nack: Callable[[float], Awaitable[None]]
+    reject: Callable[[], Awaitable[None]]
+
+    @classmethod
+    def of_raw(cls, raw: Msg) -> _Delivery:
+        async def nak(delay: float) -> None:
+            await raw.nak(delay=delay)
+
+        return cls(raw, raw.data, raw.ack, nak, raw.term)
+
+    @property
+    def headers(self) -> Mapping[str, str] | None:
+        return self.raw.headers
+
+    @property
+    def deliveries(self) -> int:
+        return _num_delivered(self.raw)
+
+
+def _event_context(envelope: Envelope[Any]) -> Any:
+    return structlog.contextvars.bound_contextvars(
+        case_id=envelope.case_id, event_id=str(envelope.id), event_type=envelope.type
+    )
+
+
+def _publish_headers(msg_id: str, headers: Mapping[str, str] | None) -> dict[str, str]:
+    # The stored headers (traceparent) first: the dedupe id and content type are the relay's own.
+    return {**(headers or {}), "Nats-Msg-Id": msg_id, "content-type": "application/cloudevents+json"}
+
+
+def _num_pending(raw: Any) -> int:
+    """How many messages wait on the consumer behind `raw` (0 without JetStream metadata)."""
+    try:
+        return int(raw.metadata.num_pending)
+    except Exception:
+        return 0
 
 
 def _num_delivered(raw: Any) -> int:

@@ -171,6 +171,18 @@ def create_kit_tables(op: Any) -> None:
                               postgresql_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"))
 
 
+def upgrade_kit_tables_2(op: Any) -> None:
+    """Kit schema 2: the outbox keeps the NATS headers an event is published with (its traceparent)."""
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("headers", sa.JSON(), nullable=True))
+
+
+def downgrade_kit_tables_2(op: Any) -> None:
+    """Undo `upgrade_kit_tables_2`."""
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("headers")
+
+
 def drop_kit_tables(op: Any) -> None:
     """Undo `create_kit_tables`."""
     with op.batch_alter_table("timers", schema=None) as batch_op:

@@ -8,7 +8,7 @@ crashes between publishing and marking re-publishes and JetStream drops the dupl
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,23 +22,51 @@ from sanwei_kit.loops import SweepLoop
 
 log = structlog.get_logger(__name__)
 
+# Marks, on the connection, a transaction that stored events: only then is the relay woken.
+_EVENTS_ADDED = "sanwei_outbox_events_added"
 
-async def add_event(conn: AsyncConnection, tables: KitTables, envelope: Envelope[Any]) -> None:
+
+async def add_event(conn: AsyncConnection, tables: KitTables, envelope: Envelope[Any],
+                    headers: Mapping[str, str] | None = None) -> None:
+    """Store `envelope` for publishing, with the NATS `headers` to send it with (e.g. its traceparent)."""
     await conn.execute(
         tables.outbox.insert().values(
             event_id=str(envelope.id),
             subject=envelope.type,
             payload=envelope.model_dump_json(),
             created_at=datetime.now(UTC),
+            headers=dict(headers) if headers else None,
         )
     )
+    conn.info[_EVENTS_ADDED] = True
+
+
+def take_events_added(conn: AsyncConnection) -> bool:
+    """Whether `add_event` stored events on `conn` since the last call; clears the mark.
+
+    Call it when a transaction begins (the mark lives on the pooled connection and may be
+    left by one that rolled back) and before it commits: a consumer or timer whose
+    transaction stored no events does not wake the relay for an empty SELECT.
+    """
+    return bool(conn.info.pop(_EVENTS_ADDED, False))
+
+
+# subject, payload, Nats-Msg-Id, stored headers
+OutgoingMessage = tuple[str, bytes, str, Mapping[str, str] | None]
 
 
 class Publisher:
     """What the relay needs from a broker: publish to a stream and wait for the ack."""
 
-    async def publish(self, subject: str, payload: bytes, msg_id: str) -> None:  # pragma: no cover
+    async def publish(self, subject: str, payload: bytes, msg_id: str,
+                      headers: Mapping[str, str] | None = None) -> None:  # pragma: no cover
         raise NotImplementedError
+
+    async def publish_batch(self, messages: Sequence[OutgoingMessage]) -> list[BaseException | None]:
+        """Publish in order; for each message, None when the stream acknowledged it, else the error."""
+        sends = [asyncio.ensure_future(self.publish(*message)) for message in messages]
+        results = await asyncio.gather(*sends, return_exceptions=True)
+        return [res if isinstance(res, BaseException) else None for res in results]
 
 
 class OutboxRelay(SweepLoop):
@@ -80,7 +108,7 @@ class OutboxRelay(SweepLoop):
     def _unpublished(self, *, claim: bool) -> Select[Any]:
         outbox = self._tables.outbox
         query = (
-            select(outbox.c.seq, outbox.c.event_id, outbox.c.subject, outbox.c.payload)
+            select(outbox.c.seq, outbox.c.event_id, outbox.c.subject, outbox.c.payload, outbox.c.headers)
             .where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.seq)
             .limit(self._batch_size)
@@ -118,13 +146,11 @@ class OutboxRelay(SweepLoop):
 
     async def _publish(self, rows: Sequence[Row[Any]]) -> tuple[list[int], list[BaseException]]:
         # Send in order and await every ack together: JetStream keeps the order of sending.
-        sends = [
-            asyncio.ensure_future(self._publisher.publish(r.subject, r.payload.encode(), r.event_id))
-            for r in rows
-        ]
-        results = await asyncio.gather(*sends, return_exceptions=True)
-        done = [r.seq for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
-        failed = [res for res in results if isinstance(res, BaseException)]
+        results = await self._publisher.publish_batch(
+            [(r.subject, r.payload.encode(), r.event_id, r.headers) for r in rows]
+        )
+        done = [r.seq for r, res in zip(rows, results, strict=True) if res is None]
+        failed = [res for res in results if res is not None]
         return done, failed
 
     async def _mark_published(self, conn: AsyncConnection, done: list[int]) -> None:

@@ -11,26 +11,58 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from faststream.nats import NatsBroker
+from faststream.nats.security import NatsUserPassword
 from sqlalchemy import MetaData
 
-from sanwei_kit.auth import TokenVerifier
+from sanwei_kit.auth import CallerScope, TokenVerifier
 from sanwei_kit.calendar import WorkingCalendar
 from sanwei_kit.clock import Clock, clock_from_settings
 from sanwei_kit.db import Database, KitTables
 from sanwei_kit.events import EventWriter
-from sanwei_kit.http import install_error_handlers, operations_router
+from sanwei_kit.http import BodySizeLimit, install_error_handlers, operations_router
+from sanwei_kit.inputs import refuse_unstorable_text
 from sanwei_kit.messaging import JetStreamPublisher, ReliableConsumer, Subscription, ensure_streams
+from sanwei_kit.metrics import GaugeQuery, ServiceMetrics, install_kit_metrics
 from sanwei_kit.migrations import upgrade
+from sanwei_kit.nats_auth import inbox_prefix
 from sanwei_kit.outbox import OutboxRelay
 from sanwei_kit.settings import ServiceSettings
 from sanwei_kit.timers import TimerHandler, TimerLoop
+from sanwei_kit.tracing import TraceContextMiddleware, nats_telemetry_middleware, tracer_provider
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 log = structlog.get_logger(__name__)
+
+
+def nats_servers_and_credentials(nats_url: str) -> tuple[list[str], dict[str, str]]:
+    """The seed URLs of `SANWEI_NATS_URL` (comma-separated for a cluster) without their user info,
+    and that user and password as connect options.
+
+    nats-py applies credentials written in a URL to that URL only; the other servers a cluster
+    announces would be tried without them, refused (Authorization Violation) and the client
+    closed. Given as options, they are used for every server, announced ones included.
+    """
+    servers: list[str] = []
+    credentials: dict[str, str] = {}
+    for raw in nats_url.split(","):
+        if not raw.strip():
+            continue
+        url = urlsplit(raw.strip())
+        if url.username is not None:
+            credentials = {"user": unquote(url.username), "password": unquote(url.password or "")}
+            host = url.hostname or ""
+            netloc = f"[{host}]" if ":" in host else host
+            url = url._replace(netloc=f"{netloc}:{url.port}" if url.port else netloc)
+        servers.append(urlunsplit(url))
+    return servers, credentials
 
 
 class BackgroundTask(Protocol):
@@ -60,11 +92,19 @@ class Runtime:
         )
         self.calendar = calendar or load_calendar(settings.calendar_overrides_file)
         self.db = Database(settings.database_url)
+        self.inbox_prefix = settings.nats_inbox_prefix or inbox_prefix(self.name)
+        self.metrics = ServiceMetrics(self.name)
+        self.tracer_provider = tracer_provider(settings) if settings.otel_enabled else None
+        servers, credentials = nats_servers_and_credentials(settings.nats_url)
         self.broker = NatsBroker(
-            settings.nats_url,
+            servers,
+            security=NatsUserPassword(credentials["user"], credentials["password"]) if credentials else None,
+            # The service's NATS user may subscribe to its own reply inbox only (sanwei_kit.nats_auth).
+            inbox_prefix=self.inbox_prefix,
             graceful_timeout=10.0,
             max_reconnect_attempts=-1,
             logger=None,
+            middlewares=broker_middlewares(self.metrics, self.tracer_provider),
         )
         self.events = EventWriter(tables, self.clock)
         self.relay = OutboxRelay(
@@ -81,6 +121,15 @@ class Runtime:
         self.started = False
         # True for a service whose data only its own office may read (纪委).
         self.confidential = False
+        install_kit_metrics(self)
+
+    def add_metric(self, name: str, help: str, labels: tuple[str, ...] | list[str], query: GaugeQuery) -> None:
+        """A gauge of this service's own state, counted from its database at each scrape of /metrics.
+
+        `query(conn)` returns a number, or label values → number (see `sanwei_kit.metrics.count_by`).
+        Labels name states and levels only: never units, people or confidential content.
+        """
+        self.metrics.add_gauge(name, help, labels, query)
 
     def add_background(self, task: BackgroundTask) -> None:
         """Start `task` with the runtime (after the broker, relay and timers) and stop it first."""
@@ -113,8 +162,10 @@ class Runtime:
                 max_deliveries=settings.max_deliveries,
                 retry_delay=settings.retry_delay,
                 after_commit=self.committed,
+                batch_size=settings.consumer_batch_size,
+                batch_wait=settings.consumer_batch_wait,
             )
-            consumer.register(self.broker, ack_wait=settings.ack_wait)
+            consumer.register(self.broker, ack_wait=settings.ack_wait, inbox_prefix=self.inbox_prefix)
             self.consumers.append(consumer)
         self.timers = TimerLoop(
             self.db,
@@ -134,8 +185,14 @@ class Runtime:
             finally:
                 await self.stop()
 
-        app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+        # Text no database can store (NUL, unpaired surrogates) is refused for every route: sanwei_kit.inputs.
+        app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                      dependencies=[Depends(refuse_unstorable_text)])
         app.state.runtime = self
+        app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+        app.add_middleware(CallerScope)
+        # Added last, so outermost: the trace is current for every other middleware and the route.
+        app.add_middleware(TraceContextMiddleware, provider=self.tracer_provider)
         install_error_handlers(app)
         app.include_router(operations_router(self))
         for router in routers:
@@ -155,6 +212,7 @@ class Runtime:
             self.broker,
             duplicate_window=self.settings.stream_duplicate_window,
             replicas=self.settings.stream_replicas,
+            owner=self.name,
         )
         await self.broker.start()
         self.relay.start()
@@ -174,7 +232,19 @@ class Runtime:
         await self.broker.stop()  # drains subscribers: handlers in flight finish and ack
         await self.relay.stop()
         await self.db.dispose()
+        if self.tracer_provider is not None:
+            self.tracer_provider.shutdown()  # exports the spans still batched
         log.info("service.stopped")
+
+
+def broker_middlewares(metrics: ServiceMetrics, provider: TracerProvider | None) -> tuple[Any, ...]:
+    """FastStream's Prometheus middleware on this runtime's registry, and its tracing when enabled."""
+    from faststream.nats.prometheus import NatsPrometheusMiddleware
+
+    middlewares: list[Any] = [NatsPrometheusMiddleware(registry=metrics.registry, app_name=metrics.service)]
+    if provider is not None:
+        middlewares.append(nats_telemetry_middleware(provider))
+    return tuple(middlewares)
 
 
 def load_calendar(overrides_file: str | None) -> WorkingCalendar:

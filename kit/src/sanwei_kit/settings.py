@@ -16,7 +16,13 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SANWEI_", env_file=None, extra="ignore")
 
     service_name: str = "sanwei"
-    nats_url: str = "nats://127.0.0.1:4222"
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222", description="nats://[user:password@]host:port, the service's own NATS user."
+    )
+    nats_inbox_prefix: str | None = Field(
+        default=None,
+        description="Prefix of reply subjects; default _INBOX_<service_name>, the only inbox its NATS user may read.",
+    )
     database_url: str = Field(
         default="sqlite+aiosqlite:///.sanwei/data/service.db",
         description="SQLAlchemy async URL; one database per service.",
@@ -47,6 +53,12 @@ class ServiceSettings(BaseSettings):
     )
     retry_delay: float = Field(default=1.0, description="First retry delay (s); doubles per attempt.")
     ack_wait: float = Field(default=30.0, description="JetStream ack wait (s).")
+    consumer_batch_size: int = Field(
+        default=100, ge=1, description="Messages a consumer handles in one transaction when they are waiting."
+    )
+    consumer_batch_wait: float = Field(
+        default=0.05, description="Longest wait (s) for more messages after the first, to fill a batch."
+    )
     stream_duplicate_window: float = Field(
         default=3600.0, description="Nats-Msg-Id dedupe window of the streams (s)."
     )
@@ -63,6 +75,25 @@ class ServiceSettings(BaseSettings):
     )
     auth_public_key: str | None = Field(default=None, description="The same key inline (PEM text).")
     auth_leeway: float = Field(default=30.0, ge=0, description="Clock skew tolerated on exp/nbf (s).")
+
+    # Tracing (OpenTelemetry): off by default. The exporter is configured by the standard OTEL_*
+    # variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER …).
+    otel_enabled: bool = Field(
+        default=False, description="Record spans for HTTP requests and NATS messages and export them (OTEL_*)."
+    )
+
+    # Bad input: bodies and uploaded sheets beyond these are refused (413) before they cost memory.
+    max_request_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1, description="Largest request body (by Content-Length or as streamed)."
+    )
+    sheet_max_rows: int = Field(default=10_000, ge=1, description="Most rows an uploaded xlsx/csv sheet may have.")
+    sheet_max_columns: int = Field(default=100, ge=1, description="Most columns an uploaded sheet may use.")
+    sheet_max_uncompressed_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1, description="Largest total size an xlsx may expand to (zip bombs)."
+    )
+    sheet_max_compression_ratio: float = Field(
+        default=100.0, gt=1, description="Largest expansion ratio of an xlsx entry over 1 MiB (zip bombs)."
+    )
 
     # Working-day calendar corrections loaded by the operator (JSON file), if any.
     calendar_overrides_file: str | None = None

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import json
 import os
 import re
+import socket
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable
+import zipfile
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from faststream.nats import TestNatsBroker
 from sqlalchemy import MetaData, select
 
@@ -29,9 +33,12 @@ from sanwei_contracts import Envelope
 from sanwei_contracts.streams import stream_for_subject
 from sanwei_kit.auth import Role, generate_signing_key, mint_token
 from sanwei_kit.clock import Clock
-from sanwei_kit.db import KitTables, create_database, drop_database
+from sanwei_kit.db import Database, KitTables, create_database, drop_database, new_metadata
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from sanwei_kit.messaging import Subscription
 
 TEST_DATABASE_URL_ENV = "SANWEI_TEST_DATABASE_URL"
 
@@ -90,6 +97,18 @@ def test_database_url(tmp_path: Path, name: str) -> str:
 test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test to collect
 
 
+@asynccontextmanager
+async def database_with_tables(tmp_path: Path, name: str, metadata: MetaData) -> AsyncIterator[Database]:
+    """A fresh test database for `name` (see `test_database_url`) with `metadata`'s tables created."""
+    database = Database(test_database_url(tmp_path, name))
+    try:
+        async with database.transaction() as conn:
+            await conn.run_sync(metadata.create_all)
+        yield database
+    finally:
+        await database.dispose()
+
+
 def drop_test_databases() -> None:
     """Drop every database `test_database_url` made so far (WITH (FORCE))."""
     while created_test_databases:
@@ -136,6 +155,102 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def unit_operator_headers(unit: str, *units: str, name: str = "王科员") -> dict[str, str]:
+    """Headers of a 责任单位 operator of `unit` whose scope also covers `units` (its sub-units)."""
+    return bearer(test_token(Role.UNIT, subject=f"op-{unit}", name=name, unit=unit, units=(unit, *units)))
+
+
+def forged_token(*roles: Role | str, **claims: Any) -> str:
+    """A token like `test_token`'s, signed with a key no test app trusts."""
+    return mint_token(generate_signing_key()[0], subject="mallory", roles=roles or STAFF_ROLES,
+                      issuer=TEST_ISSUER, audience=TEST_AUDIENCE, **claims)
+
+
+def refused_token_headers(*roles: Role | str, **claims: Any) -> dict[str, dict[str, str]]:
+    """Headers every protected endpoint must answer 401: no token, expired, for another audience, forged."""
+    return {
+        "none": {"Authorization": ""},
+        "expired": bearer(test_token(ttl_seconds=-100)),
+        "audience": bearer(test_token(audience="x")),
+        "forged": bearer(forged_token(*roles, **claims)),
+    }
+
+
+def anonymous_client(app: FastAPI) -> httpx.AsyncClient:
+    """A client of `app` in-process without a token, as the public calls it."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def operations_open_to_the_public(app: FastAPI, router: APIRouter) -> set[tuple[str, str]]:
+    """(METHOD, path) of the operations of `router` that `app` serves without a token.
+
+    Each operation is called with no token (path parameters filled with "x"); every one not open must be
+    refused 401 "bearer token required". Run it inside `service_harness(app)`.
+    """
+    operations = [(method, route.path) for route in router.routes if isinstance(route, APIRoute)
+                  for method in route.methods]
+    open_operations = set()
+    async with anonymous_client(app) as public:
+        for method, path in operations:
+            response = await public.request(method, re.sub(r"\{[^}]+\}", "x", path))
+            if response.status_code != 401:
+                open_operations.add((method, path))
+            elif response.json()["detail"]["reason"] != "bearer token required":
+                raise AssertionError(f"{method} {path}: {response.text}")
+    return open_operations
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@asynccontextmanager
+async def served(app: FastAPI) -> AsyncIterator[str]:
+    """`app` served over real HTTP by uvicorn on a free local port; yields its base URL.
+
+    The app's lifespan is not run: start its runtime first (e.g. inside `service_harness`).
+    """
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if serving.done():  # it could not start: raise why rather than wait forever
+                await serving
+                raise RuntimeError("uvicorn stopped before it started")
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await serving
+
+
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
+    """An .xlsx file whose first sheet holds `rows`."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def with_zip_entry(xlsx: bytes, name: str, data: bytes) -> bytes:
+    """The workbook with one more (deflated) entry in its zip, e.g. a zip bomb."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info.filename))
+        target.writestr(name, data)
+    return out.getvalue()
+
+
 @dataclass
 class Harness:
     runtime: Runtime
@@ -168,10 +283,24 @@ class Harness:
         assert self.runtime.timers is not None
         return await self.runtime.timers.fire_due()
 
+    async def metrics(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        """`GET /metrics` as sample (name, labels) → value, asked without a token like Prometheus does."""
+        return await scrape_metrics(self.client, headers={"Authorization": ""})
+
     async def dead_letters(self) -> list[dict[str, Any]]:
         table = self.runtime.tables.dead_letters
         async with self.runtime.db.connect() as conn:
             return [dict(r) for r in (await conn.execute(select(table))).mappings().all()]
+
+
+async def scrape_metrics(client: httpx.AsyncClient, **kwargs: Any) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """A service's /metrics parsed: (sample name, its labels) → value."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = await client.get("/metrics", **kwargs)
+    assert response.status_code == 200, response.text
+    return {(sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(response.text) for sample in family.samples}
 
 
 def build_test_app(
@@ -209,3 +338,36 @@ async def service_harness(app: FastAPI) -> AsyncIterator[Harness]:
                                      headers=bearer(test_token())) as client:
             yield Harness(runtime, broker, client)
     await runtime.db.dispose()
+
+
+def probe_runtime(tmp_path: Path, *, routers: Sequence[APIRouter] = (), subscriptions: Sequence[Subscription] = (),
+                  **settings: Any) -> tuple[Runtime, FastAPI]:
+    """A bare service named "probe", to test the kit itself: `routers` and `subscriptions` over the kit's tables
+    in a fresh test database. Not started, its tables not created."""
+    metadata = new_metadata()
+    settings.setdefault("migrate_on_start", False)
+    config = ServiceSettings(service_name="probe", database_url=test_database_url(tmp_path, "probe"), **settings)
+    runtime = Runtime(config, metadata, KitTables(metadata))
+    app = runtime.build_app(title="probe", description="", routers=list(routers), subscriptions=list(subscriptions),
+                            timer_handlers={}, migrations_dir=tmp_path)
+    return runtime, app
+
+
+async def started_probe_runtime(tmp_path: Path, nats_url: str, subscriptions: Sequence[Subscription],
+                                **settings: Any) -> Runtime:
+    """`probe_runtime` on a real nats-server with its tables created, its consumers and outbox relay running."""
+    runtime, _app = probe_runtime(tmp_path, subscriptions=subscriptions, nats_url=nats_url, **settings)
+    async with runtime.db.transaction() as conn:
+        await conn.run_sync(runtime.metadata.create_all)
+    await runtime.start()
+    return runtime
+
+
+def operations_without_token_requirement(app: FastAPI) -> list[str]:
+    """`METHOD path` of every operation the app's OpenAPI does not mark as needing a bearer token."""
+    open_operations = []
+    for path, operations in app.openapi().get("paths", {}).items():
+        for method, operation in operations.items():
+            if not operation.get("security"):
+                open_operations.append(f"{method.upper()} {path}")
+    return sorted(open_operations)

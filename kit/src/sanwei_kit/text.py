@@ -15,6 +15,9 @@ from datetime import datetime
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.errors import Invalid
 
+NAME_MAX_LENGTH = 200
+"""The longest unit, person or target name the services store (their name columns' width)."""
+
 
 def normalize_unit(name: str) -> str:
     """One spelling per unit name: half-width forms, no spaces (“区 投促局 ” is 区投促局)."""

@@ -10,12 +10,9 @@ import pytest
 
 from sanwei_contracts import new_envelope
 from sanwei_contracts.events.media import ReferralRequested
-from sanwei_discipline.adapters.tables import kit, metadata
-from sanwei_discipline.app import create_app
-from sanwei_discipline.settings import DisciplineSettings
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
+from sanwei_kit.testing import service_harness
 
 pytestmark = pytest.mark.handler
 
@@ -31,11 +28,6 @@ PUBLISHED = "sanwei.discipline.outcome.v1.published"
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(NOW)
-
-
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, DisciplineSettings, metadata, kit, tmp_path, clock)
 
 
 def _referral(clock: FakeClock, case_id: str, referral_id: str | None = None, exposure_id: str = "e1",
@@ -113,7 +105,9 @@ async def test_assign_dispose_decide_publish_emits_four_events_in_order(app, clo
         assert [e["type"] for e in emitted] == [REGISTERED, ASSIGNED, DISPOSED, DECIDED, PUBLISHED]
         assert {e["case_id"] for e in emitted} == {clue["case_id"]}
         assert emitted[1]["data"]["mode"] == "assign"
-        assert emitted[1]["actor"] == "市纪委党风政风监督室"
+        # The person who acted is the authenticated caller; `by` names the assigning office (the supervisor).
+        assert emitted[1]["actor"] == "tester" and "discipline" in emitted[1]["actor_role"].split(",")
+        assert assigned.json()["supervisor"] == "市纪委党风政风监督室"
         assert emitted[3]["data"]["person"] == "李明"
         outcome = emitted[4]["data"]
         assert outcome["sanction"] == "criticism_notice"

@@ -11,8 +11,6 @@ from sanwei_contracts import new_envelope
 from sanwei_contracts.events.common import Sanction
 from sanwei_contracts.events.media import ReferralRequested
 from sanwei_contracts.events.supervision import RankingReferralRequested
-from sanwei_discipline.adapters.tables import kit, metadata
-from sanwei_discipline.app import create_app
 from sanwei_discipline.domain.model import (
     AssignMode,
     Clue,
@@ -24,11 +22,10 @@ from sanwei_discipline.domain.model import (
     Source,
     matter_fingerprint,
 )
-from sanwei_discipline.settings import DisciplineSettings
 from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar, WorkingDayDeadline
 from sanwei_kit.clock import FakeClock
 from sanwei_kit.errors import Conflict, Invalid
-from sanwei_kit.testing import build_test_app, service_harness
+from sanwei_kit.testing import service_harness
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=CHINA_TZ)  # a Monday
 CALENDAR = WorkingCalendar()
@@ -124,11 +121,6 @@ def test_escalation_happens_once_per_stage_and_not_after_receipt():
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(NOW)
-
-
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, DisciplineSettings, metadata, kit, tmp_path, clock)
 
 
 def _media_referral(clock, case_id: str, problem: str = "露天烧烤屡禁不止", unit: str = UNIT):

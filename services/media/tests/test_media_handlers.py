@@ -13,10 +13,7 @@ from sanwei_contracts.events.discipline import OutcomePublished
 from sanwei_contracts.events.supervision import NoticeUnrectified
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_media.adapters.tables import kit, metadata
-from sanwei_media.app import create_app
-from sanwei_media.settings import MediaSettings
+from sanwei_kit.testing import service_harness
 
 pytestmark = pytest.mark.handler
 
@@ -34,11 +31,6 @@ FOLLOWED_UP = "sanwei.media.exposure.v1.followed_up"
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(MONDAY)
-
-
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, MediaSettings, metadata, kit, tmp_path, clock)
 
 
 def _notice_unrectified(clock: FakeClock, case_id: str, number: str = "督〔2026〕7号"):

@@ -11,10 +11,7 @@ from sanwei_contracts import new_envelope
 from sanwei_contracts.events.registry import TaskAssigned, TaskCompleted, TaskDeadlineSet
 from sanwei_kit.calendar import CHINA_TZ, due_instant
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_progress.adapters.tables import kit, metadata
-from sanwei_progress.app import create_app
-from sanwei_progress.settings import ProgressSettings
+from sanwei_kit.testing import service_harness
 
 pytestmark = pytest.mark.handler
 
@@ -25,11 +22,6 @@ LEAD = "区投促局"
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(MONDAY)
-
-
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, ProgressSettings, metadata, kit, tmp_path, clock)
 
 
 async def _assign(h, clock, *, deadline: date | None = date(2026, 10, 9)) -> str:

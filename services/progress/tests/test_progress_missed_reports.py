@@ -10,10 +10,7 @@ from sanwei_contracts import new_envelope
 from sanwei_contracts.events.registry import TaskAssigned, TaskCompleted
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_progress.adapters.tables import kit, metadata
-from sanwei_progress.app import create_app
-from sanwei_progress.settings import ProgressSettings
+from sanwei_kit.testing import service_harness
 
 pytestmark = pytest.mark.handler
 
@@ -24,11 +21,6 @@ LIST_ID = "list-2025"
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2025, 1, 20, 9, 0, tzinfo=CHINA_TZ))
-
-
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, ProgressSettings, metadata, kit, tmp_path, clock)
 
 
 async def _assign(h, clock, task_id: str, lead: str = "区投促局", co_units=("大观园街道办事处",)) -> None:

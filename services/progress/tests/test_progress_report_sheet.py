@@ -13,11 +13,8 @@ from sanwei_contracts import new_envelope
 from sanwei_contracts.events.registry import TaskAssigned, TaskUpdated
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_progress.adapters.tables import kit, metadata
-from sanwei_progress.app import create_app
+from sanwei_kit.testing import service_harness
 from sanwei_progress.domain.sheet import split_progress
-from sanwei_progress.settings import ProgressSettings
 from sanwei_registry.adapters.spreadsheet import rows_from_file
 from sanwei_registry.domain.sheet import SheetRead, read_sheet
 
@@ -31,11 +28,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2019, 7, 1, 9, 0, tzinfo=CHINA_TZ))
-
-
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, ProgressSettings, metadata, kit, tmp_path, clock)
 
 
 def _read(content: bytes) -> SheetRead:

@@ -10,12 +10,9 @@ from sanwei_contracts import new_envelope
 from sanwei_contracts.events.registry import TaskAssigned, TaskCompleted
 from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar, due_instant
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_progress.adapters.tables import kit, metadata
-from sanwei_progress.app import create_app
+from sanwei_kit.testing import service_harness
 from sanwei_progress.domain.model import TrackedTask
 from sanwei_progress.domain.views import due_soon_until, is_due_soon, is_overdue, tasks_of_unit, week_of
-from sanwei_progress.settings import ProgressSettings
 
 MONDAY = datetime(2026, 9, 28, 9, 0, tzinfo=CHINA_TZ)
 UNIT = "区投促局"
@@ -38,11 +35,6 @@ def test_due_soon_counts_working_days_over_national_day():
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(MONDAY)
-
-
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, ProgressSettings, metadata, kit, tmp_path, clock)
 
 
 async def _assign(h, clock, task_id: str, deadline: date | None, lead: str = UNIT, co_units=()) -> None:

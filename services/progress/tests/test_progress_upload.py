@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, timedelta
 
-import openpyxl
 import pytest
 
 from sanwei_contracts import new_envelope
 from sanwei_contracts.events.registry import TaskAssigned
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_progress.adapters.tables import kit, metadata
-from sanwei_progress.app import create_app
+from sanwei_kit.testing import service_harness, xlsx_bytes
 from sanwei_progress.domain.cadence import answering, answers
 from sanwei_progress.domain.model import ProgressReport
 from sanwei_progress.domain.upload import read_upload
-from sanwei_progress.settings import ProgressSettings
 
 LIST_ID = "list-2019"
 SUBMITTED = "sanwei.progress.report.v1.submitted"
@@ -62,25 +57,11 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2019, 6, 20, 9, 0, tzinfo=CHINA_TZ))
 
 
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, ProgressSettings, metadata, kit, tmp_path, clock)
-
-
 async def _assign(h, clock, task_id: str, seq: str, lead: str = "区投促局", co_units=()) -> None:
     await h.publish(new_envelope(
         TaskAssigned(task_id=task_id, task_list_id=LIST_ID, task_list_title="2019年《政府工作报告》主要工作任务",
                      seq=seq, title=f"任务{seq}", lead_unit=lead, co_units=list(co_units)),
         subject=f"task/{task_id}", case_id=task_id, time=clock.now()))
-
-
-def _xlsx(rows: list[list[object]]) -> bytes:
-    workbook = openpyxl.Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 async def _upload(h, content: bytes, name: str = "sheet.xlsx", **form):
@@ -94,13 +75,13 @@ async def test_a_unit_uploads_one_sheet_once_with_dry_run_row_errors_and_idempot
         await _assign(h, clock, "t1", "1")
         await _assign(h, clock, "t2", "2", co_units=["大观园街道办事处"])
         await _assign(h, clock, "t3", "3", lead="区商务局")
-        sheet = _xlsx([["区投促局 二季度进展"], ["序号", "主要任务", "进展情况"],
-                       [1, "任务1", "区投促局:对楼宇信息全面掌握。"],
-                       [2, "任务2", "已开始重点推介。"],
-                       [3, "任务3", "不是本单位的任务。"],
-                       [9, "任务9", "没有这个序号。"],
-                       [2, "任务2", "同一任务又写一行。"],
-                       [None, "任务4", "没有序号。"]])
+        sheet = xlsx_bytes([["区投促局 二季度进展"], ["序号", "主要任务", "进展情况"],
+                           [1, "任务1", "区投促局:对楼宇信息全面掌握。"],
+                           [2, "任务2", "已开始重点推介。"],
+                           [3, "任务3", "不是本单位的任务。"],
+                           [9, "任务9", "没有这个序号。"],
+                           [2, "任务2", "同一任务又写一行。"],
+                           [None, "任务4", "没有序号。"]])
         dry = await _upload(h, sheet, dry_run="true")
         assert dry.status_code == 200, dry.text
         body = dry.json()
@@ -126,7 +107,7 @@ async def test_a_unit_uploads_one_sheet_once_with_dry_run_row_errors_and_idempot
         assert "最多报一次" in csv_result["rows"][1]["reason"]
         bad = await _upload(h, b"not a sheet", name="x.xlsx")
         assert bad.status_code == 422
-        no_header = await _upload(h, _xlsx([["甲", "乙"]]))
+        no_header = await _upload(h, xlsx_bytes([["甲", "乙"]]))
         assert no_header.status_code == 422 and "header" in no_header.text
 
 

@@ -6,16 +6,14 @@ from datetime import date, datetime
 
 import pytest
 
+from sanwei_kit.auth import Role
 from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar, WorkingDayDeadline
 from sanwei_kit.clock import FakeClock
 from sanwei_kit.errors import Invalid
-from sanwei_kit.testing import build_test_app, service_harness
+from sanwei_kit.testing import service_harness
 from sanwei_registry.adapters.calendar_repository import CalendarRefresher
-from sanwei_registry.adapters.tables import kit, metadata
-from sanwei_registry.app import create_app
 from sanwei_registry.domain.calendar import check_correction, corrected_calendar, recomputed
 from sanwei_registry.domain.model import Task, TaskStatus
-from sanwei_registry.settings import RegistrySettings
 
 # A hypothetical correction: 2025-02-10 (Mon) made a day off.
 OFF = {date(2025, 2, 10): False}
@@ -48,11 +46,6 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2025, 1, 24, 9, 0, tzinfo=CHINA_TZ))
 
 
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, RegistrySettings, metadata, kit, tmp_path, clock)
-
-
 async def _tasks(client) -> tuple[dict, dict]:
     body = {"title": "清单", "tasks": [
         {"title": "按工作日计", "lead_unit": "区民政局", "working_days": 7},
@@ -68,8 +61,8 @@ async def test_a_recompute_correction_moves_running_deadlines_records_them_and_r
     async with service_harness(app) as h:
         counted, dated = await _tasks(h.client)
         response = await h.client.post("/calendar/corrections", json={
-            "year": 2025, "days": {"2025-02-10": False}, "reason": "运维校正（演示）", "by": "operator-1",
-            "policy": "recompute"})
+            "year": 2025, "days": {"2025-02-10": False}, "reason": "运维校正（演示）", "by": "spoofed",
+            "policy": "recompute"}, headers=h.as_(Role.ADMIN, subject="operator-1"))
         assert response.status_code == 201, response.text
         correction = response.json()
         assert (correction["version"], correction["corrected_by"], correction["policy"]) == (1, "operator-1", "recompute")

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 import pytest
-import uvicorn
-from typer.testing import CliRunner
 
-from sanwei.cli import app as cli_app
-from sanwei.cli import register_commands
+from sanwei.cli.testing import RunCli, cli_runner
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
+from sanwei_kit.testing import build_test_app, served, service_harness, test_token
 from sanwei_registry.adapters.tables import kit, metadata
 from sanwei_registry.app import create_app
 from sanwei_registry.settings import RegistrySettings
@@ -30,35 +25,14 @@ DATA = Path(str(resources.files("sanwei") / "data"))
 SHEET = DATA / "shizhong-2019q2.xlsx"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @asynccontextmanager
-async def _served(tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
+async def _served(tmp_path: Path) -> AsyncIterator[RunCli]:
     """The registry on TestNatsBroker, served over real HTTP; yields a function running the CLI."""
     app = build_test_app(create_app, RegistrySettings, metadata, kit, tmp_path,
                          FakeClock(datetime(2026, 9, 28, 9, 0, tzinfo=CHINA_TZ)))
-    async with service_harness(app):
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.02)
-        register_commands()
-        runner = CliRunner()
-
-        async def run(*args: str):  # type: ignore[no-untyped-def]
-            env = {"SANWEI_REGISTRY_URL": f"http://127.0.0.1:{port}"}
-            return await asyncio.to_thread(runner.invoke, cli_app, list(args), env=env)
-
-        try:
+    async with service_harness(app), served(app) as url:
+        with cli_runner({"SANWEI_REGISTRY_URL": url, "SANWEI_TOKEN": test_token()}) as run:
             yield run
-        finally:
-            server.should_exit = True
-            await serving
 
 
 async def test_import_prints_the_report_and_a_second_import_changes_nothing(tmp_path):

@@ -11,11 +11,8 @@ from sanwei_contracts.events.progress import CompletionAccepted
 from sanwei_kit.calendar import CHINA_TZ, WorkingDayDeadline
 from sanwei_kit.clock import FakeClock
 from sanwei_kit.errors import Conflict, Invalid
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_registry.adapters.tables import kit, metadata
-from sanwei_registry.app import create_app
+from sanwei_kit.testing import service_harness
 from sanwei_registry.domain.model import Task, TaskStatus, all_done, check_deadline_in_tree, sub_task_deadline
-from sanwei_registry.settings import RegistrySettings
 
 MONDAY = datetime(2026, 9, 28, 9, 0, tzinfo=CHINA_TZ)
 
@@ -62,11 +59,6 @@ def test_a_parent_is_done_only_when_every_child_is() -> None:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(MONDAY)
-
-
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, RegistrySettings, metadata, kit, tmp_path, clock)
 
 
 async def _parent(client, **task) -> dict:

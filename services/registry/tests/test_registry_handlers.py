@@ -11,10 +11,7 @@ from sanwei_contracts import new_envelope
 from sanwei_contracts.events.progress import CompletionAccepted
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_registry.adapters.tables import kit, metadata
-from sanwei_registry.app import create_app
-from sanwei_registry.settings import RegistrySettings
+from sanwei_kit.testing import service_harness
 
 pytestmark = pytest.mark.handler
 
@@ -24,11 +21,6 @@ MONDAY = datetime(2026, 9, 28, 9, 0, tzinfo=CHINA_TZ)
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(MONDAY)
-
-
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, RegistrySettings, metadata, kit, tmp_path, clock)
 
 
 async def _create_task(client, **task) -> dict:

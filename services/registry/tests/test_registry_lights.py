@@ -8,11 +8,8 @@ import pytest
 
 from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_registry.adapters.tables import kit, metadata
-from sanwei_registry.app import create_app
+from sanwei_kit.testing import service_harness
 from sanwei_registry.domain.deadlines import Light, light, reminder_day, yellow_day
-from sanwei_registry.settings import RegistrySettings
 
 CAL = WorkingCalendar()
 
@@ -39,11 +36,6 @@ def test_the_reminder_goes_out_on_the_first_working_day_after_the_deadline() -> 
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2025, 1, 20, 9, 0, tzinfo=CHINA_TZ))
-
-
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, RegistrySettings, metadata, kit, tmp_path, clock)
 
 
 async def _events(h, name: str) -> list[dict]:

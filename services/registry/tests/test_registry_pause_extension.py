@@ -9,11 +9,8 @@ import pytest
 from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar, WorkingDayDeadline
 from sanwei_kit.clock import FakeClock
 from sanwei_kit.errors import Conflict, Invalid
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_registry.adapters.tables import kit, metadata
-from sanwei_registry.app import create_app
+from sanwei_kit.testing import service_harness
 from sanwei_registry.domain.deadlines import check_extension_request, deadline_on_resume, working_days_left
-from sanwei_registry.settings import RegistrySettings
 
 CAL = WorkingCalendar()
 
@@ -58,11 +55,6 @@ def test_an_extension_must_come_before_the_deadline_for_a_later_day_one_at_a_tim
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2025, 1, 24, 9, 0, tzinfo=CHINA_TZ))
-
-
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, RegistrySettings, metadata, kit, tmp_path, clock)
 
 
 async def _task(client, **task) -> dict:

@@ -12,10 +12,7 @@ import pytest
 
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_registry.adapters.tables import kit, metadata
-from sanwei_registry.app import create_app
-from sanwei_registry.settings import RegistrySettings
+from sanwei_kit.testing import service_harness
 
 pytestmark = pytest.mark.handler
 
@@ -27,11 +24,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(MONDAY)
-
-
-@pytest.fixture
-def app(tmp_path, clock):
-    return build_test_app(create_app, RegistrySettings, metadata, kit, tmp_path, clock)
 
 
 async def _import(client, content: bytes, name: str = "shizhong-2019q2.xlsx", **form) -> dict:

@@ -52,7 +52,8 @@ async def test_a_recheck_that_finds_the_problem_again_reopens_the_notice_one_lev
         assert view["working_days"] == 3 and view["deadline"] == "2026-11-12"  # red: 3 working days
         assert view["rectified_at"] is None and view["recheck_note"] == "回头看发现夜间占道经营反弹"
         [event] = await h.emitted(REOPENED)
-        assert event["case_id"] == notice["case_id"] and event["actor"] == HQ
+        assert event["case_id"] == notice["case_id"] and event["data"]["rechecked_by"] == HQ
+        assert event["actor"] == "tester"  # the authenticated caller (the harness's token), not a body field
         assert event["data"]["finding"] == "回头看发现夜间占道经营反弹" and event["data"]["level"] == "red"
         assert (await h.client.get("/rechecks/due")).json() == []
         assert (await h.client.post(f"/notices/{notice['id']}/recheck", json=body)).status_code == 409

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import structlog
-import uvicorn
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from sanwei.cli import app as cli_app
 from sanwei.cli import register_commands
+from sanwei.cli.testing import cli_runner
 from sanwei.stack import free_port
 from sanwei_contracts.examples import example_envelope
+from sanwei_kit.auth import Role
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import Harness, build_test_app, service_harness
+from sanwei_kit.testing import Harness, build_test_app, served, service_harness, test_token
 from sanwei_webhooks.adapters.tables import kit, metadata
 from sanwei_webhooks.app import create_app
 from sanwei_webhooks.settings import WebhooksSettings
@@ -32,31 +31,17 @@ NOTICE_ISSUED = "sanwei.supervision.notice.v1.issued"
 
 
 @asynccontextmanager
-async def _served(tmp_path: Path) -> AsyncIterator[tuple[Harness, Callable[..., object]]]:
+async def _served(tmp_path: Path) -> AsyncIterator[tuple[Harness, Callable[..., Awaitable[Result]]]]:
     app = build_test_app(create_app, WebhooksSettings, metadata, kit, tmp_path,
                          FakeClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC)),
                          delivery_max_attempts=2, delivery_base_delay=0.01, delivery_max_delay=0.02)
-    # The service logs while the CLI runs in this process: keep its lines out of the CLI's captured output.
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.__stderr__))
-    async with service_harness(app) as harness:
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.02)
-        register_commands()
-        runner = CliRunner()
+    async with service_harness(app) as harness, served(app) as url:
+        with cli_runner({"SANWEI_WEBHOOKS_URL": url, "SANWEI_TOKEN": test_token(Role.ADMIN)}) as run_cli:
 
-        async def run(*args: str):  # type: ignore[no-untyped-def]
-            env = {"SANWEI_WEBHOOKS_URL": f"http://127.0.0.1:{port}"}
-            return await asyncio.to_thread(runner.invoke, cli_app, ["webhook", *args], env=env)
+            async def run(*args: str) -> Result:
+                return await run_cli("webhook", *args)
 
-        try:
             yield harness, run
-        finally:
-            server.should_exit = True
-            await serving
-            structlog.reset_defaults()
 
 
 def _flat(text: str) -> str:

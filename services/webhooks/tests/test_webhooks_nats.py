@@ -17,7 +17,8 @@ from sanwei.stack import free_port
 from sanwei_contracts.examples import example_envelope
 from sanwei_contracts.streams import stream_for_subject
 from sanwei_contracts.webhooks import verify_signature
-from sanwei_kit.testing import test_database_url
+from sanwei_kit.auth import Role
+from sanwei_kit.testing import bearer, test_auth_settings, test_database_url, test_token
 
 pytestmark = pytest.mark.integration
 
@@ -47,13 +48,16 @@ async def test_an_event_published_on_jetstream_is_delivered_signed(tmp_path: Pat
         "SANWEI_DATABASE_URL": test_database_url(tmp_path, "webhooks"),
         "SANWEI_DELIVERY_POLL_INTERVAL": "0.05",
         "SANWEI_LOG_FORMAT": "console",
+        **{f"SANWEI_{key.upper()}": value for key, value in test_auth_settings().items()},
     }
+    admin = bearer(test_token(Role.ADMIN))
     process = subprocess.Popen([sys.executable, "-m", "sanwei_webhooks", "serve"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process)
-        sub = httpx.post(f"{url}/subscriptions", json={"url": receiver.url, "event_types": ["sanwei.supervision.*"]})
+        sub = httpx.post(f"{url}/subscriptions", json={"url": receiver.url, "event_types": ["sanwei.supervision.*"]},
+                         headers=admin)
         assert sub.status_code == 201, sub.text
         secret = sub.json()["secret"]
 
@@ -71,7 +75,7 @@ async def test_an_event_published_on_jetstream_is_delivered_signed(tmp_path: Pat
         verify_signature(secret, request.body, request.headers["Sanwei-Signature"], now=time.time())
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            [delivery] = httpx.get(f"{url}/subscriptions/{sub.json()['id']}/deliveries").json()
+            [delivery] = httpx.get(f"{url}/subscriptions/{sub.json()['id']}/deliveries", headers=admin).json()
             if delivery["state"] == "delivered":
                 break
             time.sleep(0.05)

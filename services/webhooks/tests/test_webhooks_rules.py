@@ -34,10 +34,15 @@ def test_exact_types_and_patterns_select_events() -> None:
     assert wants(["*.v1.published"], "sanwei.media.exposure.v1.published", confidential=False)
 
 
-def test_patterns_never_select_confidential_events_but_exact_names_do() -> None:
-    assert not wants(["sanwei.discipline.*"], CLUE_REGISTERED, confidential=True)
-    assert not wants(["*"], CLUE_REGISTERED, confidential=True)
-    assert wants([CLUE_REGISTERED], CLUE_REGISTERED, confidential=True)
+def test_nats_style_wildcards_select_like_star() -> None:
+    assert wants(["sanwei.>"], NOTICE_ISSUED, confidential=False)
+    assert wants(["sanwei.supervision.>"], NOTICE_ISSUED, confidential=False)
+    assert not wants(["sanwei.media.>"], NOTICE_ISSUED, confidential=False)
+
+
+def test_no_selector_ever_selects_a_confidential_event() -> None:
+    for selector in ("sanwei.discipline.*", "*", "sanwei.>", ">", CLUE_REGISTERED):
+        assert not wants([selector], CLUE_REGISTERED, confidential=True), selector
 
 
 def test_selectors_are_checked_against_the_catalogue() -> None:
@@ -46,8 +51,13 @@ def test_selectors_are_checked_against_the_catalogue() -> None:
         "sanwei.media.*", NOTICE_ISSUED]
     with pytest.raises(Invalid, match="selects no event type"):
         check_selectors(["sanwei.supervision.notice.v1.issues"], catalogue)
-    with pytest.raises(Invalid, match="named exactly"):
+    with pytest.raises(Invalid, match="never delivered"):
         check_selectors(["sanwei.discipline.clue.*"], catalogue)
+    with pytest.raises(Invalid, match="only confidential 纪委 events"):
+        check_selectors([CLUE_REGISTERED], catalogue)
+    with pytest.raises(Invalid, match="only confidential 纪委 events"):
+        check_selectors(["sanwei.discipline.decision.>"], catalogue)
+    assert check_selectors(["sanwei.>"], catalogue) == ["sanwei.>"]
     with pytest.raises(Invalid):
         check_selectors(["  "], catalogue)
 
@@ -113,10 +123,13 @@ def test_forged_or_malformed_signatures_are_refused(secret: str, body: bytes, he
         verify_signature(secret, body, header, now=1_790_000_000)
 
 
-def test_the_webhooks_service_consumes_every_event_type_of_the_catalogue() -> None:
-    """A new event type must name "webhooks" among its consumers, or no receiver could subscribe to it."""
+def test_the_webhooks_service_consumes_every_public_event_type_of_the_catalogue() -> None:
+    """A new public event type must name "webhooks" among its consumers, or no receiver could subscribe to
+    it; a confidential 纪委 one must not (it would never be delivered, and NATS refuses it to webhooks)."""
     from sanwei_contracts import CATALOG
     from sanwei_contracts.catalog import consumed_by
 
-    missing = [spec.type for spec in CATALOG if spec not in consumed_by("webhooks")]
+    missing = [spec.type for spec in CATALOG if not spec.confidential and spec not in consumed_by("webhooks")]
     assert missing == [], f"add 'webhooks' to the consumers of {missing} in catalog.py"
+    confidential = [spec.type for spec in CATALOG if spec.confidential and spec in consumed_by("webhooks")]
+    assert confidential == [], f"remove 'webhooks' from the consumers of {confidential} in catalog.py"

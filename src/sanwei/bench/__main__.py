@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sanwei.bench import api_load, baseline, timer_scaling
-from sanwei.bench.burst import SERVICE_NAMES, Burst, BurstSettings, db_path, query
+from sanwei.bench.burst import SERVICE_NAMES, Burst, BurstSettings, bearer, db_path, office, query
 from sanwei.bench.report import charts, render
 from sanwei.bench.stats import collapsed_profile_summary, ratio
 from sanwei.stack import nats_server_binary
@@ -109,17 +109,28 @@ def api_section(burst: Burst, requests: int, concurrency: int) -> list[dict[str,
     unit = tasks[0]["unit"]
     cases = [t["id"] for t in tasks[:share]]
     offset = share  # reports on tasks outside the chain share, one new task per request
+    # Each request as the caller who makes it in practice: the unit's own operator for its task
+    # list and its reports (one token per unit, minted before the clock starts), the auditor for
+    # timelines. /healthz is public: the baseline includes no token check.
+    operators = {t["unit"]: bearer(stack, "unit", subject=f"operator@{t['unit']}", unit=t["unit"]) for t in tasks}
+    auditor = office(stack, "auditor")
+
+    def report(i: int) -> tuple[str, str, dict[str, Any]]:
+        task = tasks[(offset + i) % len(tasks)]
+        return ("POST", stack.url("progress") + "/reports", {"headers": operators[task["unit"]], "json": {
+            "task_id": task["id"], "unit": task["unit"], "period": "2026Q3",
+            "text": "已完成季度节点任务，正在推进下一阶段工作。"}})
+
     plans = [
         ("registry", "GET /healthz", lambda i: ("GET", stack.url("registry") + "/healthz", {}), None),
         ("registry", "GET /tasks?unit=…", lambda i: ("GET", stack.url("registry") + "/tasks",
-                                                     {"params": {"unit": unit}}), "GET /healthz"),
+                                                     {"params": {"unit": unit}, "headers": operators[unit]}),
+         "GET /healthz"),
         ("progress", "GET /healthz", lambda i: ("GET", stack.url("progress") + "/healthz", {}), None),
-        ("progress", "POST /reports", lambda i: ("POST", stack.url("progress") + "/reports", {"json": {
-            "task_id": tasks[(offset + i) % len(tasks)]["id"], "unit": tasks[(offset + i) % len(tasks)]["unit"],
-            "period": "2026Q3", "text": "已完成季度节点任务，正在推进下一阶段工作。"}}), "GET /healthz"),
+        ("progress", "POST /reports", report, "GET /healthz"),
         ("audit", "GET /healthz", lambda i: ("GET", stack.url("audit") + "/healthz", {}), None),
         ("audit", "GET /cases/{id}/timeline", lambda i: ("GET", stack.url("audit") + f"/cases/{cases[i % len(cases)]}"
-                                                         "/timeline", {}), "GET /healthz"),
+                                                         "/timeline", {"headers": auditor}), "GET /healthz"),
     ]
     out: list[dict[str, Any]] = []
     for service, endpoint, make, versus in plans:
@@ -140,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     stem = f"{today}-{args.tasks}"
+    if (args.out / f"{stem}.md").exists():  # a second run the same day keeps the first report to compare with
+        stem = f"{stem}-{datetime.now(UTC).strftime('%H%M')}"
     args.out.mkdir(parents=True, exist_ok=True)
     r: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
                          "args": " ".join(argv if argv is not None else sys.argv[1:]), "notes": []}

@@ -12,7 +12,7 @@ import httpx
 
 from sanwei.bench.stats import LatencySummary, summarize_latencies
 
-RequestMaker = Callable[[int], tuple[str, str, dict[str, Any]]]  # i → (method, url, httpx kwargs)
+RequestMaker = Callable[[int], tuple[str, str, dict[str, Any]]]  # i → (method, url, httpx kwargs incl. the bearer headers)
 
 
 async def load(make: RequestMaker, *, requests: int, concurrency: int, ok: tuple[int, ...] = (200, 201)

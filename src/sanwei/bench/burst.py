@@ -1,7 +1,7 @@
 """The quarter-end burst on a real stack: N tasks due the same day, one clock tick.
 
 1. Start nats-server and every service (free ports, own SQLite files) with the clock held
-   at the deadline day, 10:00 China time; register N tasks (5000 per POST /task-lists), all
+   at the deadline day, 10:00 China time; register N tasks (1000 per POST /task-lists), all
    with `deadline` = that day; wait until every consumer has drained (NATS says nothing is
    pending and no outbox holds an unpublished row).
 2. Stop the services (SIGTERM) and start them again with the clock set to run from 23:59
@@ -87,6 +87,17 @@ def memory(stack: Stack) -> dict[str, float | None]:
     return out
 
 
+def bearer(stack: Stack, *roles: str, **claims: Any) -> dict[str, str]:
+    """Headers for a caller the stack's services accept, e.g. `bearer(stack, "unit", unit="区发改局")`."""
+    return {"Authorization": f"Bearer {stack.token(*roles, **claims)}"}
+
+
+def office(stack: Stack, role: str) -> dict[str, str]:
+    """The headers of an office acting in the bench (the 纪委 at district level: it sees every clue)."""
+    level = {"level": "district"} if role == "discipline" else {}
+    return bearer(stack, role, subject=f"{role}@bench", name=f"bench {role}", **level)
+
+
 def parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
@@ -94,7 +105,7 @@ def parse_time(text: str) -> datetime:
 
 async def pending_everywhere(stack: Stack) -> tuple[int, int]:
     """(messages the consumers have not acknowledged, unpublished outbox rows)."""
-    nc = await nats.connect(stack.nats_url)
+    nc = await nats.connect(servers=stack.nats_url.split(","))  # one URL, or a cluster's (sanwei.cluster)
     try:
         js = nc.jetstream()
         waiting = 0
@@ -191,8 +202,8 @@ class Burst:
 
     def register(self) -> None:
         started = time.monotonic()
-        per_call = 5000
-        with httpx.Client(timeout=900) as http:
+        per_call = 1000  # the registry's MAX_TASKS_PER_REQUEST
+        with httpx.Client(timeout=900, headers=office(self.stack, "command")) as http:
             for first in range(0, self.s.tasks, per_call):
                 count = min(per_call, self.s.tasks - first)
                 body = {
@@ -321,7 +332,7 @@ class Burst:
             ("/decide", {"sanction": "criticism_notice", "person": "张某", "reason": "整改不力，履职不到位"}),
             ("/publish", {"summary": "责任单位未按时限整改，予以通报批评。"}),
         ]
-        async with httpx.AsyncClient(timeout=120) as http:
+        async with httpx.AsyncClient(timeout=120, headers=office(self.stack, "discipline")) as http:
 
             async def one(clue_id: str) -> None:
                 async with gate:

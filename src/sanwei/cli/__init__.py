@@ -51,7 +51,7 @@ def up(
         table = Table(title="sanwei is up")
         table.add_column("service")
         table.add_column("HTTP API (OpenAPI at /docs)")
-        table.add_row("nats", stack.nats_url)
+        table.add_row("nats (as admin; each service has its own user)", stack.nats_url)
         for name in SERVICES:
             table.add_row(name, stack.url(name))
         console.print(table)
@@ -86,11 +86,14 @@ def demo(
 
 def register_commands() -> None:
     """Attach the verb groups defined in the sibling modules."""
-    from sanwei.cli import operations, reports, sheets, tokens, webhooks
+    from sanwei.cli import calendar, claims, operations, reports, sheets, tasks, tokens, webhooks
 
+    calendar.register(app)
+    claims.register(app)
     operations.register(app)
     sheets.register(app)
     reports.register(app)
+    tasks.register(app)
     webhooks.register(app)
     tokens.register(app)
 

@@ -49,9 +49,10 @@ def show_case(case_id: str, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(steps)
         return
-    table = Table("time (CST)", "track", "event", "what happened", title=f"case {case_id}")
+    table = Table("time (CST)", "track", "event", "what happened", "who (role · unit)", title=f"case {case_id}")
     for step in steps:
-        table.add_row(_local(step["time"]), step["track"], step["type"].removeprefix("sanwei."), step["summary"])
+        table.add_row(_local(step["time"]), step["track"], step["type"].removeprefix("sanwei."), step["summary"],
+                      step.get("who") or step.get("actor") or "")
     console.print(table)
 
 

@@ -96,3 +96,16 @@ class OutcomePublished(EventData):
     sanction: Sanction
     summary: str
     published_at: datetime
+
+
+class ClueReopened(EventData):
+    """A clue held as 暂存待查 was taken up again (启用) and goes back to its assignee for 处置."""
+
+    clue_id: str
+    number: str
+    reason: str
+    assignee: str | None = Field(default=None, description="The commission that disposes of it again.")
+    due: date = Field(description="The new 办理时限.")
+    source: ClueSource | None = Field(default=None, description="The new referral of the matter that reopened it, "
+                                                               "when it was reopened by one.")
+    reopened_at: datetime

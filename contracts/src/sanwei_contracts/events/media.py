@@ -75,3 +75,32 @@ class ReferralRequested(EventData):
     reason: str
     evidence: list[str] = Field(default_factory=list)
     requested_at: datetime
+
+
+class CitizenClueReceived(EventData):
+    """A citizen clue (随手拍 or a 12345 ticket) reached the 曝光台 for triage.
+
+    What and where only: the citizen's name and phone never leave the media service, and
+    phone and ID numbers in the text are masked (see the media service's redaction).
+    """
+
+    clue_id: str
+    channel: str = Field(description="snapshot (随手拍) or hotline (12345 市民服务热线).")
+    ticket_id: str | None = Field(default=None, description="The hotline system's own ticket (工单) id.")
+    text: str = Field(description="What was reported, personal data masked.")
+    location: str | None = Field(default=None, description="Where, personal data masked.")
+    category: str | None = Field(default=None, description="The hotline's category, e.g. 市容环境.")
+    photos: list[str] = Field(default_factory=list, description="References to the photos or attachments.")
+    reported_at: datetime | None = Field(default=None, description="The ticket's own time.")
+    received_at: datetime
+
+
+class CitizenClueDismissed(EventData):
+    """A citizen clue was not taken up (不予采用), with the reason the citizen is told."""
+
+    clue_id: str
+    channel: str = Field(description="snapshot (随手拍) or hotline (12345 市民服务热线).")
+    ticket_id: str | None = Field(default=None, description="The hotline system's own ticket (工单) id.")
+    reason: str = Field(description="Why, personal data masked.")
+    dismissed_by: str
+    dismissed_at: datetime

@@ -13,7 +13,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_audit.adapters.repository import AuditRepository
-from sanwei_audit.domain.chain import ChainVerifier, Verification, canonical_json
+from sanwei_audit.domain.chain import ChainVerifier, Verification, same_content
 from sanwei_audit.domain.timeline import TimelineStep, timeline
 from sanwei_contracts import Envelope
 from sanwei_kit.errors import Conflict, NotFound
@@ -33,7 +33,7 @@ class AuditService:
         envelope = event.model_dump(mode="json")
         recorded = await repo.recorded_envelope(str(event.id))
         if recorded is not None:
-            if recorded != canonical_json(envelope):
+            if not same_content(recorded, envelope):
                 # Same id, other content: a producer bug or a forgery. Refuse, so it lands in the dead letters.
                 raise Conflict(f"event {event.id} was already recorded with different content")
             log.info("audit.duplicate_ignored")
@@ -61,9 +61,12 @@ class AuditService:
         log.info("audit.verified", ok=result.ok, checked=result.checked, first_broken_seq=result.first_broken_seq)
         return result
 
-    async def timeline(self, case_id: str) -> list[TimelineStep]:
+    async def timeline(self, case_id: str, *, public_only: bool = False) -> list[TimelineStep]:
+        """The case's steps; public_only leaves out the 纪委's confidential events, without a trace: a case
+        of only such events is as unknown as one never recorded (no visible event is caused by a
+        confidential one: only audit consumes them)."""
         async with self.rt.db.connect() as conn:
-            events = await AuditRepository(conn).case_events(case_id)
+            events = await AuditRepository(conn).case_events(case_id, public_only=public_only)
         if not events:
             raise NotFound(f"no event of case {case_id} has been recorded")
         return timeline(events)

@@ -1,11 +1,20 @@
-"""The discipline service's HTTP API (confidential): clues, 分办/转办, 处置, decisions, 通报曝光."""
+"""The discipline service's HTTP API (confidential): clues, 分办/转办, 处置, decisions, 通报曝光.
+
+纪委 only (role discipline), by level. The 区纪委监委 (level district) sees every clue and
+does every step. A 派驻纪检监察组 / 街道纪工委 (level agency, `unit` names it) sees only the
+clues 分办/转办 to it, signs for them (签收) and disposes of them (处置, whose finding and
+summary are its proposal to the district); registering is done by referrals, and 分类梳理,
+分办/转办, 问责决定 and 通报曝光 are the district's (403 for an agency, checked before the clue
+is looked up). A clue not assigned to the agency answers 404, as one that does not exist:
+a 403 would confirm that the clue exists.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from sanwei_contracts.events.common import Sanction
@@ -23,7 +32,10 @@ from sanwei_discipline.domain.model import (
     Step,
     StepKind,
 )
-from sanwei_discipline.service import DisciplineService
+from sanwei_discipline.service import ClueGuard, DisciplineService
+from sanwei_kit.auth import DisciplineLevel, Principal, Role, deny, require
+from sanwei_kit.errors import NotFound
+from sanwei_kit.inputs import Offset
 from sanwei_kit.runtime import Runtime
 
 
@@ -37,18 +49,16 @@ class AssignIn(BaseModel):
                                              description="签收时限 in 工作日 (default: the service's setting)")
     supervisor: str | None = Field(default=None, max_length=200,
                                    description="The commission above the assignee, where an overdue clue escalates "
-                                               "(default: who assigns, else the service's setting)")
-    by: str | None = Field(default=None, max_length=200, description="Who assigns, e.g. 市纪委党风政风监督室")
-
-
-class ReceiveIn(BaseModel):
-    by: str = Field(min_length=1, max_length=200, description="Who signs for the clue (签收) at the assignee")
+                                               "(default: the assigning office `by`, else the caller's unit, else "
+                                               "the service's setting)")
+    by: str | None = Field(default=None, max_length=200,
+                           description="The assigning office, e.g. 市纪委党风政风监督室 (the default supervisor). "
+                                       "The person who assigns is the authenticated caller.")
 
 
 class ClassifyIn(BaseModel):
     kind: ClueKind = Field(description="分类: the 问责 ground (济厅字〔2017〕36号)")
     level: PersonLevel = Field(description="Level of the responsible person: 市管 / 区管 / 科级及以下 / 党组织")
-    by: str | None = Field(default=None, max_length=200)
 
 
 class DisposeIn(BaseModel):
@@ -58,7 +68,6 @@ class DisposeIn(BaseModel):
     finding: Finding | None = Field(default=None, description="For 谈话函询 / 初步核实: confirmed (查证属实), "
                                     "partly_confirmed (部分属实), unfounded (查无实据); none for the other ways")
     summary: str = Field(min_length=1, max_length=5000, description="What was established, or why this way")
-    by: str | None = Field(default=None, max_length=200)
 
 
 class SortingCount(BaseModel):
@@ -76,13 +85,17 @@ class DecideIn(BaseModel):
                                            "party_discipline 纪律处分 / accountability 问责, or no_action (不予问责)")
     person: str | None = Field(default=None, max_length=200, description="Responsible person; confidential")
     reason: str = Field(min_length=1, max_length=5000)
-    by: str | None = Field(default=None, max_length=200)
 
 
 class PublishIn(BaseModel):
     summary: str = Field(min_length=1, max_length=5000,
                          description="The public text (通报曝光); must not name the person")
-    by: str | None = Field(default=None, max_length=200)
+
+
+class ReopenIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=5000, description="Why the held clue is taken up again (启用)")
+    due_working_days: int | None = Field(default=None, ge=1, le=365,
+                                         description="The new 办理时限 in 工作日 (default: the service's setting)")
 
 
 class SourceView(BaseModel):
@@ -180,31 +193,64 @@ class ClueDetail(ClueView):
         )
 
 
+def is_district(principal: Principal) -> bool:
+    return principal.level is DisciplineLevel.DISTRICT
+
+
+def sees(principal: Principal, clue: Clue) -> bool:
+    """The district sees every clue; an agency the clues 分办/转办 to its unit."""
+    return is_district(principal) or clue.assigned_to(principal.unit)
+
+
+def require_district(principal: Principal, what: str) -> None:
+    if not is_district(principal):
+        raise deny(principal, f"{what} is done by the 区纪委监委 (level district); "
+                              f"{principal.unit or 'an agency'} (level {principal.level}) may sign for and "
+                              "dispose of the clues assigned to it")
+
+
+def scope_guard(principal: Principal) -> ClueGuard:
+    """404 for a clue the caller may not see: to an agency, another's clue does not exist."""
+
+    def guard(clue: Clue) -> None:
+        if not sees(principal, clue):
+            raise NotFound(f"no clue {clue.id}")
+
+    return guard
+
+
 def build_router(runtime: Runtime, service: DisciplineService) -> APIRouter:
     router = APIRouter(tags=["discipline"])
+    discipline = require(Role.DISCIPLINE)
 
     def detail(clue: Clue) -> ClueDetail:
         return ClueDetail.of(clue, runtime.clock.now())
 
     @router.get("/clues", response_model=list[ClueView],
-                summary="问题线索 of the 党风政风监督室, filtered by state or 责任单位, newest first")
+                summary="问题线索 of the 党风政风监督室, filtered by state or 责任单位, newest first",
+                description="The 区纪委监委 sees every clue; a 派驻纪检监察组 / 街道纪工委 only those 分办/转办 to it.")
     async def list_clues(
         state: ClueState | None = None,
         unit: Annotated[str | None, Query(description="责任单位")] = None,
         kind: Annotated[ClueKind | None, Query(description="分类")] = None,
         level: Annotated[PersonLevel | None, Query(description="Level of the responsible person")] = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
+        principal: Principal = Depends(discipline),
     ) -> list[ClueView]:
+        # An agency without a unit matches no assignee: it sees nothing.
+        assigned_to = None if is_district(principal) else (principal.unit or "")
         async with runtime.db.connect() as conn:
-            found = await ClueRepository(conn).find(state=state, unit=unit, kind=kind, level=level, limit=limit,
-                                                    offset=offset)
+            found = await ClueRepository(conn).find(state=state, unit=unit, kind=kind, level=level,
+                                                    assigned_to=assigned_to, limit=limit, offset=offset)
         now = runtime.clock.now()
         return [ClueView.of(c, now) for c in found]
 
     @router.get("/clues/sorting", response_model=list[SortingCount],
-                summary="分类梳理 台账: clues counted by kind, level of the responsible person and state")
-    async def sorting() -> list[SortingCount]:
+                summary="分类梳理 台账: clues counted by kind, level of the responsible person and state",
+                description="The 区纪委监委's (district level): it counts every clue of the district.")
+    async def sorting(principal: Principal = Depends(discipline)) -> list[SortingCount]:
+        require_district(principal, "分类梳理 (the 台账 of every clue)")
         async with runtime.db.connect() as conn:
             rows = await ClueRepository(conn).sorting_counts()
         return [SortingCount(kind=ClueKind(k) if k else None, kind_label=ClueKind(k).label if k else None,
@@ -212,54 +258,78 @@ def build_router(runtime: Runtime, service: DisciplineService) -> APIRouter:
                              state=ClueState(st), count=n) for k, lv, st, n in rows]
 
     @router.get("/clues/{clue_id}", response_model=ClueDetail,
-                summary="One clue with its sources (移交来源) and every step of its handling")
-    async def get_clue(clue_id: str) -> ClueDetail:
+                summary="One clue with its sources (移交来源) and every step of its handling",
+                description="404 for a clue that is not 分办/转办 to an agency-level caller, as for one that "
+                            "does not exist.")
+    async def get_clue(clue_id: str, principal: Principal = Depends(discipline)) -> ClueDetail:
         async with runtime.db.connect() as conn:
-            return detail(await ClueRepository(conn).get(clue_id))
+            clue = await ClueRepository(conn).get(clue_id)
+        scope_guard(principal)(clue)
+        return detail(clue)
 
     @router.post("/clues/{clue_id}/assign", response_model=ClueDetail,
                  summary="分办 / 转办: hand the clue to the 纪检监察机关 that investigates it",
                  description="mode=assign is 分办, mode=transfer is 转办; the 签收时限 and 办理时限 are counted "
                              "in 工作日, and a missed one escalates the clue to the supervising commission "
                              "(clue.escalated). Only a registered clue, or an escalated one, can be assigned "
-                             "(409 otherwise).")
-    async def assign(clue_id: str, body: AssignIn) -> ClueDetail:
+                             "(409 otherwise). District level only (403).")
+    async def assign(clue_id: str, body: AssignIn, principal: Principal = Depends(discipline)) -> ClueDetail:
+        require_district(principal, "分办/转办")
         return detail(await service.assign(clue_id, assignee=body.assignee, mode=body.mode,
                                            due_working_days=body.due_working_days,
                                            receipt_working_days=body.receipt_working_days,
-                                           supervisor=body.supervisor, actor=body.by))
+                                           supervisor=body.supervisor or body.by or principal.unit,
+                                           actor=principal.actor))
 
     @router.post("/clues/{clue_id}/classify", response_model=ClueDetail,
                  summary="分类梳理: sort the clue by kind and by the level of the responsible person",
-                 description="Allowed until the clue is disposed of (409 after).")
-    async def classify(clue_id: str, body: ClassifyIn) -> ClueDetail:
-        return detail(await service.classify(clue_id, kind=body.kind, level=body.level, actor=body.by))
+                 description="Allowed until the clue is disposed of (409 after). District level only (403).")
+    async def classify(clue_id: str, body: ClassifyIn, principal: Principal = Depends(discipline)) -> ClueDetail:
+        require_district(principal, "分类梳理")
+        return detail(await service.classify(clue_id, kind=body.kind, level=body.level, actor=principal.actor))
 
     @router.post("/clues/{clue_id}/receive", response_model=ClueDetail,
-                 summary="签收: the assigned commission signs for the clue (stops the 签收时限)")
-    async def receive(clue_id: str, body: ReceiveIn) -> ClueDetail:
-        return detail(await service.receive(clue_id, by=body.by))
+                 summary="签收: the assigned commission signs for the clue (stops the 签收时限)",
+                 description="The signer is the authenticated caller: the assignee (agency level) or the district.")
+    async def receive(clue_id: str, principal: Principal = Depends(discipline)) -> ClueDetail:
+        return detail(await service.receive(clue_id, by=principal.actor, guard=scope_guard(principal)))
 
     @router.post("/clues/{clue_id}/dispose", response_model=ClueDetail,
                  summary="处置 in one of four ways: 谈话函询, 初步核实 (with a finding), 暂存待查, 予以了结",
                  description="谈话函询 and 初步核实 need a finding (查证属实 / 部分属实 / 查无实据) and lead to a "
-                             "decision; 暂存待查 and 予以了结 take no finding and end the handling (422 otherwise).")
-    async def dispose(clue_id: str, body: DisposeIn) -> ClueDetail:
+                             "decision; 暂存待查 and 予以了结 take no finding and end the handling (422 otherwise). "
+                             "The assignee (agency level) disposes of its own clues; its finding is the proposal "
+                             "the district decides on.")
+    async def dispose(clue_id: str, body: DisposeIn, principal: Principal = Depends(discipline)) -> ClueDetail:
         return detail(await service.dispose(clue_id, finding=body.finding, summary=body.summary, way=body.way,
-                                            actor=body.by))
+                                            actor=principal.actor, guard=scope_guard(principal)))
 
     @router.post("/clues/{clue_id}/decide", response_model=ClueDetail,
                  summary="问责决定: decide the sanction for a disposed clue",
-                 description="An unfounded finding (查无实据) allows only no_action (不予问责); 422 otherwise.")
-    async def decide(clue_id: str, body: DecideIn) -> ClueDetail:
+                 description="An unfounded finding (查无实据) allows only no_action (不予问责); 422 otherwise. "
+                             "District level only (403).")
+    async def decide(clue_id: str, body: DecideIn, principal: Principal = Depends(discipline)) -> ClueDetail:
+        require_district(principal, "问责决定")
         return detail(await service.decide(clue_id, sanction=body.sanction, person=body.person, reason=body.reason,
-                                           actor=body.by))
+                                           actor=principal.actor))
 
     @router.post("/clues/{clue_id}/publish", response_model=ClueDetail,
                  summary="通报曝光: publish the decided case (问责一批、通报曝光一批)",
                  description="The summary is public: it must not contain the person's name (422). A no_action "
-                             "decision is not published (409).")
-    async def publish(clue_id: str, body: PublishIn) -> ClueDetail:
-        return detail(await service.publish(clue_id, summary=body.summary, actor=body.by))
+                             "decision is not published (409). District level only (403).")
+    async def publish(clue_id: str, body: PublishIn, principal: Principal = Depends(discipline)) -> ClueDetail:
+        require_district(principal, "通报曝光")
+        return detail(await service.publish(clue_id, summary=body.summary, actor=principal.actor))
+
+    @router.post("/clues/{clue_id}/reopen", response_model=ClueDetail,
+                 summary="启用: take a clue held as 暂存待查 up again, back to its assignee for 处置",
+                 description="Only a clue disposed of as 暂存待查 (shelved) is reopened (409 otherwise); the reason "
+                             "is required (422). It gets a new 办理时限 in 工作日 and its escalation timer. A new "
+                             "referral of the same matter reopens a held clue by itself. District level only (403).")
+    async def reopen(clue_id: str, body: ReopenIn, principal: Principal = Depends(discipline)) -> ClueDetail:
+        if principal.level != DisciplineLevel.DISTRICT:
+            raise deny(principal, "启用 (reopening a 暂存待查 clue) is done by the 区纪委监委 (level district)")
+        return detail(await service.reopen(clue_id, reason=body.reason, due_working_days=body.due_working_days,
+                                           actor=principal.actor))
 
     return router

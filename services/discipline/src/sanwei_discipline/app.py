@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from sanwei_discipline import handlers
+from sanwei_discipline.adapters.metrics import register_metrics
 from sanwei_discipline.adapters.tables import kit, metadata
 from sanwei_discipline.api import build_router
 from sanwei_discipline.service import DisciplineService
@@ -19,6 +20,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def create_app(settings: DisciplineSettings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or DisciplineSettings()
     runtime = runtime or Runtime(settings, metadata, kit)
+    register_metrics(runtime)
+    runtime.confidential = True  # its dead letters quote clues: the 纪委's alone (kit restricts the routes)
     service = DisciplineService(runtime, due_working_days=settings.clue_due_working_days,
                                 receipt_working_days=settings.clue_receipt_working_days,
                                 escalation_commission=settings.escalation_commission)

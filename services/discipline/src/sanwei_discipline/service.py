@@ -7,6 +7,8 @@ database directly.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,6 +20,7 @@ from sanwei_contracts.events.discipline import (
     ClueDisposed,
     ClueEscalated,
     ClueRegistered,
+    ClueReopened,
     ClueSource,
     ClueSourceAdded,
     DecisionMade,
@@ -44,6 +47,9 @@ from sanwei_kit.timers import DueTimer
 RECEIPT_DUE = "clue.receipt_due"
 HANDLING_DUE = "clue.handling_due"
 
+#: Checked on the clue inside the use case's transaction (raises to refuse): who may act on it.
+ClueGuard = Callable[[Clue], None]
+
 
 def source_kind(envelope: Envelope[Any]) -> str:
     """media_referral, supervision_referral, …: which track referred the matter."""
@@ -60,7 +66,15 @@ class DisciplineService:
 
     async def on_referral_requested(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
         """A matter was referred (移交纪检监察机关) by media, the 指挥部 or a ranking: register a clue, or
-        join the clue of the same matter (same case, or same unit and problem) as one more source."""
+        join the clue of the same matter (same case, or same unit and problem) as one more source.
+
+        A new source on a clue held as 暂存待查 reopens it (启用), recorded as a step: a clue is
+        held because it could not be taken further then, and the same matter referred again
+        (still unrectified, exposed again, ranked bottom again) is the new material it waits
+        for. Reopening decides nothing: the clue goes back to its assignee for 处置 with a new
+        办理时限 (and its escalation timer), who may hold it again with a reason. Leaving it
+        held would let a repeated problem sit unseen under a closed-looking clue.
+        """
         data = event.data
         now = self.rt.clock.now()
         source = Source(kind=source_kind(event), ref=data.referral_id, origin=data.origin,
@@ -80,6 +94,9 @@ class DisciplineService:
                                     added_at=now),
                     subject=f"clue/{existing.id}", case_id=event.case_id, cause=event,
                 )
+                if existing.held:
+                    await self._reopen(conn, existing, f"同一问题再次移交（{source.kind} {source.ref}）", now,
+                                       source=source, cause=event)
             return
         clue = Clue.register(id=str(uuid.uuid4()), case_id=event.case_id,
                              seq=await repo.next_seq(numbering_year(now)), unit=data.unit, problem=data.problem,
@@ -109,8 +126,9 @@ class DisciplineService:
         async with self.rt.db.transaction() as conn:
             repo = ClueRepository(conn)
             clue = await repo.get(clue_id)
+            # The actor is a person; the supervisor is a commission (who assigns, else the configured one).
             clue.assign(assignee, mode, due, now, actor, receipt_due=receipt_due,
-                        supervisor=supervisor or actor or self.escalation_commission)
+                        supervisor=supervisor or self.escalation_commission)
             await repo.save(clue)
             await timers.schedule(conn, self.rt.tables, kind=RECEIPT_DUE, key=clue.id, due_at=receipt_due.due_at)
             await timers.schedule(conn, self.rt.tables, kind=HANDLING_DUE, key=clue.id, due_at=due.due_at)
@@ -132,11 +150,13 @@ class DisciplineService:
             await repo.save(clue)
         return clue
 
-    async def receive(self, clue_id: str, *, by: str) -> Clue:
+    async def receive(self, clue_id: str, *, by: str, guard: ClueGuard | None = None) -> Clue:
         """签收: the assigned commission acknowledges the clue; the receipt timer is cancelled."""
         async with self.rt.db.transaction() as conn:
             repo = ClueRepository(conn)
             clue = await repo.get(clue_id)
+            if guard:
+                guard(clue)
             clue.receive(by, self.rt.clock.now())
             await repo.save(clue)
             await timers.cancel(conn, self.rt.tables, kind=RECEIPT_DUE, key=clue.id)
@@ -168,12 +188,15 @@ class DisciplineService:
         await self._escalate(conn, timer, EscalationStage.HANDLING)
 
     async def dispose(self, clue_id: str, *, finding: Finding | None, summary: str,
-                      way: DisposalWay = DisposalWay.PRELIMINARY_VERIFICATION, actor: str | None = None) -> Clue:
+                      way: DisposalWay = DisposalWay.PRELIMINARY_VERIFICATION, actor: str | None = None,
+                      guard: ClueGuard | None = None) -> Clue:
         """处置 in one of the four ways, with its reason (and the finding, for 谈话函询 / 初步核实)."""
         now = self.rt.clock.now()
         async with self.rt.db.transaction() as conn:
             repo = ClueRepository(conn)
             clue = await repo.get(clue_id)
+            if guard:
+                guard(clue)
             clue.dispose(finding, summary, now, actor, way=way)
             await repo.save(clue)
             await timers.cancel(conn, self.rt.tables, kind=RECEIPT_DUE, key=clue.id)
@@ -224,5 +247,35 @@ class DisciplineService:
                                      published_at=now),
                     subject=f"clue/{clue.id}", case_id=case_id, actor=actor,
                 )
+        self.rt.committed()
+        return clue
+
+    def _handling_due(self, working_days: int | None) -> WorkingDayDeadline:
+        return WorkingDayDeadline.after_working_days(self.rt.calendar, local_date(self.rt.clock.now()),
+                                                     working_days or self.due_working_days,
+                                                     field="due_working_days")
+
+    async def _reopen(self, conn: AsyncConnection, clue: Clue, reason: str, now: datetime, *,
+                      due_working_days: int | None = None, actor: str | None = None, source: Source | None = None,
+                      cause: Envelope[Any] | None = None) -> None:
+        due = self._handling_due(due_working_days)
+        clue.reopen(reason, due, now, actor)
+        await ClueRepository(conn).save(clue)
+        await timers.schedule(conn, self.rt.tables, kind=HANDLING_DUE, key=clue.id, due_at=due.due_at)
+        await self.rt.events.emit(
+            conn,
+            ClueReopened(clue_id=clue.id, number=clue.number, reason=reason.strip(),
+                         assignee=clue.assignee, due=due.day,
+                         source=ClueSource(kind=source.kind, ref=source.ref) if source else None, reopened_at=now),
+            subject=f"clue/{clue.id}", case_id=clue.case_id, cause=cause, actor=actor or "system",
+        )
+
+    async def reopen(self, clue_id: str, *, reason: str, due_working_days: int | None = None,
+                     actor: str | None = None) -> Clue:
+        """启用: take a clue held as 暂存待查 up again, with the reason; back to its assignee for 处置."""
+        now = self.rt.clock.now()
+        async with self.rt.db.transaction() as conn:
+            clue = await ClueRepository(conn).get(clue_id)
+            await self._reopen(conn, clue, reason, now, due_working_days=due_working_days, actor=actor)
         self.rt.committed()
         return clue

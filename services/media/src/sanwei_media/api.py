@@ -1,4 +1,10 @@
-"""The media service's HTTP API: the 曝光台, “整改进行时” follow-up, rectification, the public feed."""
+"""The media service's HTTP API: the 曝光台, “整改进行时” follow-up, rectification, the public feed.
+
+Who may call what: the 曝光台 editors (media) triage clues and expose, follow up, confirm;
+the 12345 system (integration) pushes tickets; every office reads exposures, a 责任单位
+operator only its own units'; clues hold citizens' personal data: media, auditor, admin
+only. Public (no token): the 随手拍 intake and the feed (JSON and HTML), redacted.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,15 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from sanwei_contracts.events.common import Sanction
+from sanwei_kit.auth import Principal, Role, require, require_unit
+from sanwei_kit.inputs import Offset
 from sanwei_kit.runtime import Runtime
+from sanwei_kit.text import normalize_unit
 from sanwei_media.adapters.clues import Callback, ClueRepository
 from sanwei_media.adapters.repository import ExposureRepository
 from sanwei_media.domain.clues import CallbackStatus, Channel, CitizenClue, ClueStatus
@@ -41,20 +50,23 @@ class ExposureIn(BaseModel):
         default="media", description="media: the editors' own finding; citizen_clue: 随手拍 / 12345 线索")
     origin_ref: str | None = Field(default=None, max_length=200,
                                    description="e.g. the 12345 ticket number; a ref is exposed only once")
-    by: str | None = Field(default=None, max_length=200, description="The editor or outlet, e.g. 济南日报")
     evidence: list[str] = Field(default_factory=list, max_length=50,
                                 description="References to the photos, videos, documents the exposure rests on")
 
 
 class FollowUpIn(BaseModel):
     note: str = Field(min_length=1, max_length=5000, description="What the follow-up found (整改进行时)")
-    by: str = Field(min_length=1, max_length=200, description="Reporter or outlet")
+    by: str = Field(min_length=1, max_length=200,
+                    description="The reporter or outlet credited with the follow-up (domain data, e.g. 济南时报); "
+                                "who recorded it is the authenticated caller, recorded as the actor")
     evidence: list[str] = Field(default_factory=list, max_length=50,
                                 description="References to what the reporters photographed or filmed")
 
 
 class RectificationIn(BaseModel):
-    confirmed_by: str = Field(min_length=1, max_length=200, description="Who confirmed the rectification")
+    confirmed_by: str = Field(min_length=1, max_length=200,
+                              description="The column or reporters that confirmed the rectification (domain data, "
+                                          "e.g. 济南日报 整改进行时); who recorded it is the authenticated caller")
     note: str = Field(min_length=1, max_length=5000, description="What was seen rectified")
 
 
@@ -166,6 +178,9 @@ class DeadlineExplanationView(BaseModel):
 
 
 class SnapshotIn(BaseModel):
+    # Public intake: a field of the editors' (channel, ticket, status, callback URL …) is refused, not ignored.
+    model_config = ConfigDict(extra="forbid")
+
     text: str = Field(min_length=1, max_length=5000, description="随手拍: what the citizen saw",
                       examples=["泉城路公交站旁垃圾桶满溢，无人清理"])
     location: str | None = Field(default=None, max_length=500, examples=["历下区泉城路与县西巷路口"])
@@ -197,18 +212,15 @@ class ClueExposeIn(BaseModel):
     working_days: int | None = Field(default=None, ge=1, le=365, description="整改时限 in 工作日")
     evidence: list[str] = Field(default_factory=list, max_length=50,
                                 description="Evidence references (default: the clue's photos / attachments)")
-    by: str = Field(min_length=1, max_length=200, description="The editor who triaged it")
 
 
 class ClueReviewIn(BaseModel):
-    by: str = Field(min_length=1, max_length=200, description="The editor who takes the clue up")
     note: str | None = Field(default=None, max_length=2000, description="What the hotline is told (default: 已受理，正在核实)")
 
 
 class ClueDismissIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, description="Why it is not taken up (told to the hotline)",
                         examples=["经核实，该问题已于10月7日整改完毕"])
-    by: str = Field(min_length=1, max_length=200)
 
 
 class ClueReceipt(BaseModel):
@@ -277,8 +289,23 @@ def _receipt(c: CitizenClue) -> ClueReceipt:
     return ClueReceipt(id=c.id, channel=c.channel, ticket_id=c.external_id, status=c.status, received_at=c.received_at)
 
 
+# The offices that read the 曝光台's exposures (a unit operator reads only its own units').
+STAFF_READERS = (Role.COMMAND, Role.MEDIA, Role.DISCIPLINE, Role.AUDITOR, Role.ADMIN)
+PUBLIC = "Public: no token needed."
+
+
 def build_router(runtime: Runtime, service: MediaService, feed_limit: int) -> APIRouter:
     router = APIRouter(tags=["media"])
+    editor = require(Role.MEDIA)
+    exposure_reader = require(*STAFF_READERS, Role.UNIT)
+    # Clues hold the citizen's name and phone.
+    clue_reader = Depends(require(Role.MEDIA, Role.AUDITOR, Role.ADMIN))
+
+    async def readable_exposure(exposure_id: str, principal: Principal) -> Exposure:
+        async with runtime.db.connect() as conn:
+            exposure = await ExposureRepository(conn).get(exposure_id)
+        require_unit(principal, exposure.unit, what=f"exposure {exposure.id} (曝光台)")
+        return exposure
 
     async def public_feed(n: int) -> list[FeedItem]:
         """The feed with personal data masked: phone and ID numbers, and the names of the citizens behind it."""
@@ -300,39 +327,45 @@ def build_router(runtime: Runtime, service: MediaService, feed_limit: int) -> AP
                  summary="曝光台: expose a problem the media found (or a citizen's clue)",
                  description="Publishes the problem on the 曝光台 as a new case with a 整改时限 in 工作日. If it "
                              "is not rectified in time it is exposed again (再次媒体曝光) and at the same time "
-                             "referred to the discipline commission (移交纪检监察机关问责处理).")
-    async def expose(body: ExposureIn) -> ExposureDetail:
+                             "referred to the discipline commission (移交纪检监察机关问责处理). 曝光台 editors only.")
+    async def expose(body: ExposureIn, principal: Principal = Depends(editor)) -> ExposureDetail:
         exposure = await service.expose(
             NewExposure(unit=body.unit, title=body.title, problem=body.problem, working_days=body.working_days,
                         origin=Origin(body.origin), origin_ref=body.origin_ref, evidence=tuple(body.evidence)),
-            actor=body.by,
+            actor=principal.actor,
         )
         return await detail(exposure)
 
     @router.get("/exposures", response_model=list[ExposureView],
-                summary="Exposures on the 曝光台, filtered by 责任单位 or status, newest first")
+                summary="Exposures on the 曝光台, filtered by 责任单位 or status, newest first",
+                description="Every office reads all exposures; a 责任单位 operator only those of its units.")
     async def list_exposures(
         unit: Annotated[str | None, Query(description="责任单位")] = None,
         status: ExposureStatus | None = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
+        principal: Principal = Depends(exposure_reader),
     ) -> list[ExposureView]:
+        # Exposures keep the unit as written (a notice's is normalized): match both spellings.
+        scope = ({*principal.units, *(normalize_unit(u) for u in principal.units)} if principal.unit_scoped
+                 else None)
         async with runtime.db.connect() as conn:
-            found = await ExposureRepository(conn).find(unit=unit, status=status, limit=limit, offset=offset)
+            found = await ExposureRepository(conn).find(unit=unit, units=scope, status=status, limit=limit,
+                                                        offset=offset)
         return [ExposureView.of(e) for e in found]
 
     @router.get("/exposures/{exposure_id}", response_model=ExposureDetail,
-                summary="One exposure with its history (曝光, 整改进行时, 再次曝光, 移交纪委) and published outcomes")
-    async def get_exposure(exposure_id: str) -> ExposureDetail:
-        async with runtime.db.connect() as conn:
-            exposure = await ExposureRepository(conn).get(exposure_id)
-        return await detail(exposure)
+                summary="One exposure with its history (曝光, 整改进行时, 再次曝光, 移交纪委) and published outcomes",
+                description="Every office; a 责任单位 operator only an exposure of one of its units.")
+    async def get_exposure(exposure_id: str, principal: Principal = Depends(exposure_reader)) -> ExposureDetail:
+        return await detail(await readable_exposure(exposure_id, principal))
 
     @router.get("/exposures/{exposure_id}/deadline/explain", response_model=DeadlineExplanationView,
-                summary="How an exposure's 整改时限 was computed: days counted, holidays and 调休 skipped")
-    async def explain_deadline(exposure_id: str) -> DeadlineExplanationView:
-        async with runtime.db.connect() as conn:
-            exposure = await ExposureRepository(conn).get(exposure_id)
+                summary="How an exposure's 整改时限 was computed: days counted, holidays and 调休 skipped",
+                description="Readable by whoever may read the exposure.")
+    async def explain_deadline(exposure_id: str,
+                               principal: Principal = Depends(exposure_reader)) -> DeadlineExplanationView:
+        exposure = await readable_exposure(exposure_id, principal)
         x = exposure.deadline.explain(runtime.calendar)
         return DeadlineExplanationView(
             exposure_id=exposure.id, start=x.start, working_days=x.working_days, deadline=x.deadline,
@@ -341,7 +374,8 @@ def build_router(runtime: Runtime, service: MediaService, feed_limit: int) -> AP
         )
 
     @router.post("/exposures/{exposure_id}/follow-ups", status_code=201, response_model=ExposureDetail,
-                 summary="整改进行时: record a follow-up on the rectification of an exposed problem")
+                 summary="整改进行时: record a follow-up on the rectification of an exposed problem",
+                 description="曝光台 editors only.", dependencies=[Depends(editor)])
     async def follow_up(exposure_id: str, body: FollowUpIn) -> ExposureDetail:
         return await detail(await service.follow_up(exposure_id, note=body.note, by=body.by,
                                                     evidence=tuple(body.evidence)))
@@ -349,13 +383,16 @@ def build_router(runtime: Runtime, service: MediaService, feed_limit: int) -> AP
     @router.post("/exposures/{exposure_id}/rectification", response_model=ExposureDetail,
                  summary="整改到位: confirm the exposed problem is rectified; the case closes",
                  description="Refused (409) once the exposure was rectified, or after its deadline passed and it "
-                             "was re-exposed and referred to the discipline commission.")
+                             "was re-exposed and referred to the discipline commission. 曝光台 editors only.",
+                 dependencies=[Depends(editor)])
     async def confirm_rectification(exposure_id: str, body: RectificationIn) -> ExposureDetail:
         exposure = await service.confirm_rectification(exposure_id, confirmed_by=body.confirmed_by, note=body.note)
         return await detail(exposure)
 
     @router.get("/outcomes", response_model=list[OutcomeView],
-                summary="Outcomes published by the 纪委 (问责一批、通报曝光一批), newest first")
+                summary="Outcomes published by the 纪委 (问责一批、通报曝光一批), newest first",
+                description="Every office; the public reads them, redacted, on the feed.",
+                dependencies=[Depends(require(*STAFF_READERS))])
     async def list_outcomes(limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[OutcomeView]:
         async with runtime.db.connect() as conn:
             outcomes = await ExposureRepository(conn).outcomes(limit=limit)
@@ -363,20 +400,22 @@ def build_router(runtime: Runtime, service: MediaService, feed_limit: int) -> AP
 
     @router.get("/feed", response_model=list[FeedItemView],
                 summary="The public 曝光台 feed: exposures, re-exposures, rectifications and published outcomes",
-                description="Newest first. Public: it holds only what was exposed or published, never the "
-                            "discipline commission's confidential clues.")
+                description=f"Newest first. {PUBLIC} It holds only what was exposed or published, never the "
+                            "discipline commission's confidential clues; personal data is redacted.")
     async def feed(limit: Annotated[int | None, Query(ge=1, le=1000)] = None) -> list[FeedItemView]:
         return [FeedItemView.of(i) for i in await public_feed(limit or feed_limit)]
 
     @router.get("/feed.html", response_class=HTMLResponse,
-                summary="The public 曝光台 feed as a plain HTML page (personal data redacted)")
+                summary="The public 曝光台 feed as a plain HTML page (personal data redacted)",
+                description=PUBLIC)
     async def feed_html(limit: Annotated[int | None, Query(ge=1, le=1000)] = None) -> HTMLResponse:
         return HTMLResponse(render_feed(await public_feed(limit or feed_limit)))
 
     @router.post("/clues", status_code=201, response_model=ClueReceipt,
                  summary="随手拍: a citizen sends a clue (text, location, photo references)",
-                 description="The sender's name and phone are optional and confidential: the editors may call "
-                             "back, nothing public ever shows them.")
+                 description=f"{PUBLIC} The sender's name and phone are optional and confidential: the editors "
+                             "may call back, nothing public ever shows them. Only the fields below are accepted "
+                             "(at most 20 photo references, 5000 characters of text); any other field is refused.")
     async def send_clue(body: SnapshotIn) -> ClueReceipt:
         clue, _ = await service.receive_clue(NewClue(
             text=body.text, location=body.location, photos=tuple(body.photos), reporter_name=body.reporter_name,
@@ -387,7 +426,9 @@ def build_router(runtime: Runtime, service: MediaService, feed_limit: int) -> AP
                  summary="12345 热线: the hotline system pushes a ticket (工单) as a clue",
                  description="Idempotent by ticket_id: the first push answers 201 with the new clue, a replay of "
                              "the same ticket 200 with the same clue. What becomes of the ticket (exposed, "
-                             "dismissed, rectified, referred) is POSTed to its callback_url.")
+                             "dismissed, rectified, referred) is POSTed to its callback_url. The hotline system's "
+                             "account (integration) or the 曝光台 editors.",
+                 dependencies=[Depends(require(Role.INTEGRATION, Role.MEDIA))])
     async def push_ticket(body: HotlineTicketIn, response: Response) -> ClueReceipt:
         clue, created = await service.receive_clue(NewClue(
             text=body.text, channel=Channel.HOTLINE, location=body.location, photos=tuple(body.attachments),
@@ -399,12 +440,14 @@ def build_router(runtime: Runtime, service: MediaService, feed_limit: int) -> AP
         return _receipt(clue)
 
     @router.get("/clues", response_model=list[ClueView],
-                summary="Citizen clues (随手拍, 12345) for the editors' triage, newest first (not public)")
+                summary="Citizen clues (随手拍, 12345) for the editors' triage, newest first (not public)",
+                description="They hold citizens' names and phones: 曝光台 editors, auditor and admin only.",
+                dependencies=[clue_reader])
     async def list_clues(
         status: ClueStatus | None = None,
         channel: Channel | None = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[ClueView]:
         async with runtime.db.connect() as conn:
             found = await ClueRepository(conn).find(status=status, channel=channel, limit=limit, offset=offset)
@@ -418,31 +461,34 @@ def build_router(runtime: Runtime, service: MediaService, feed_limit: int) -> AP
         return ClueDetail(**ClueView.of(clue).model_dump(), callbacks=[CallbackView.of(c) for c in callbacks])
 
     @router.get("/clues/{clue_id}", response_model=ClueDetail,
-                summary="One citizen clue with its triage and the status callbacks sent to the hotline (not public)")
+                summary="One citizen clue with its triage and the status callbacks sent to the hotline (not public)",
+                description="曝光台 editors, auditor and admin only.", dependencies=[clue_reader])
     async def get_clue(clue_id: str) -> ClueDetail:
         return await clue_detail(clue_id)
 
     @router.post("/clues/{clue_id}/expose", status_code=201, response_model=ExposureDetail,
                  summary="Triage: expose the clue on the 曝光台 (a new case with a 整改时限)",
-                 description="409 if the clue was already triaged.")
-    async def expose_clue(clue_id: str, body: ClueExposeIn) -> ExposureDetail:
+                 description="409 if the clue was already triaged. 曝光台 editors only; the caller is recorded "
+                             "as the editor who triaged it.")
+    async def expose_clue(clue_id: str, body: ClueExposeIn, principal: Principal = Depends(editor)) -> ExposureDetail:
         exposure = await service.expose_clue(
             clue_id, NewExposure(unit=body.unit, title=body.title, problem=body.problem,
-                                 working_days=body.working_days, evidence=tuple(body.evidence)), actor=body.by)
+                                 working_days=body.working_days, evidence=tuple(body.evidence)),
+            actor=principal.actor)
         return await detail(exposure)
 
     @router.post("/clues/{clue_id}/review", response_model=ClueDetail,
                  summary="受理: take the clue up for checking (the hotline is told: triaged)",
-                 description="409 unless the clue is newly received.")
-    async def review_clue(clue_id: str, body: ClueReviewIn) -> ClueDetail:
-        await service.review_clue(clue_id, actor=body.by, note=body.note)
+                 description="409 unless the clue is newly received. 曝光台 editors only.")
+    async def review_clue(clue_id: str, body: ClueReviewIn, principal: Principal = Depends(editor)) -> ClueDetail:
+        await service.review_clue(clue_id, actor=principal.actor, note=body.note)
         return await clue_detail(clue_id)
 
     @router.post("/clues/{clue_id}/dismiss", response_model=ClueDetail,
                  summary="Triage: dismiss the clue with a reason (不予采用)",
-                 description="409 if the clue was already triaged.")
-    async def dismiss_clue(clue_id: str, body: ClueDismissIn) -> ClueDetail:
-        await service.dismiss_clue(clue_id, reason=body.reason, actor=body.by)
+                 description="409 if the clue was already triaged. 曝光台 editors only.")
+    async def dismiss_clue(clue_id: str, body: ClueDismissIn, principal: Principal = Depends(editor)) -> ClueDetail:
+        await service.dismiss_clue(clue_id, reason=body.reason, actor=principal.actor)
         return await clue_detail(clue_id)
 
     return router

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sanwei_kit.runtime import Runtime
 from sanwei_media import handlers
 from sanwei_media.adapters.hotline import CallbackDispatcher
+from sanwei_media.adapters.metrics import register_metrics
 from sanwei_media.adapters.tables import kit, metadata
 from sanwei_media.api import build_router
 from sanwei_media.service import MediaService
@@ -22,6 +23,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def create_app(settings: MediaSettings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or MediaSettings()
     runtime = runtime or Runtime(settings, metadata, kit)
+    register_metrics(runtime)
     service = MediaService(runtime, deadline_working_days=settings.exposure_deadline_working_days,
                            hotline_callback_url=settings.hotline_callback_url)
     dispatcher = CallbackDispatcher(

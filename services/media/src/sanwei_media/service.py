@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts import Envelope
 from sanwei_contracts.events.media import (
+    CitizenClueDismissed,
+    CitizenClueReceived,
     ExposureFollowedUp,
     ExposurePublished,
     ExposureRectified,
@@ -121,14 +123,23 @@ class MediaService:
         )
 
     async def expose(self, new: NewExposure, *, actor: str | None = None) -> Exposure:
-        """曝光台: the media exposes a problem it found itself (or a citizen's clue); a new case."""
+        """曝光台: the media exposes a problem it found itself (or a citizen's clue); a new case.
+
+        A blank ref is no ref: only a real one (a ticket number) is exposed once. Two editors
+        exposing the same ref at once: the unique index stops the second, whose retry answers 409.
+        """
+        new.origin_ref = (new.origin_ref or "").strip() or None
         exposure = self._new_exposure(new, actor)
-        async with self.rt.db.transaction() as conn:
-            if new.origin_ref:
-                existing = await ExposureRepository(conn).find_by_origin(new.origin, new.origin_ref)
-                if existing:
-                    raise Conflict(f"{new.origin.value} {new.origin_ref} is already exposed as {existing.id}")
-            await self._publish(conn, exposure, cause=None, actor=actor)
+
+        async def attempt() -> None:
+            async with self.rt.db.transaction() as conn:
+                if new.origin_ref:
+                    existing = await ExposureRepository(conn).find_by_origin(new.origin, new.origin_ref)
+                    if existing:
+                        raise Conflict(f"{new.origin.value} {new.origin_ref} is already exposed as {existing.id}")
+                await self._publish(conn, exposure, cause=None, actor=actor)
+
+        await once_more_on_race(attempt)
         self.rt.committed()
         return exposure
 
@@ -176,9 +187,29 @@ class MediaService:
                     callback_url=callback_url,
                 )
                 await repo.add(clue)
+                await self._emit_received(conn, clue)
                 return clue, True
 
-        return await once_more_on_race(attempt)
+        clue, created = await once_more_on_race(attempt)
+        if created:
+            self.rt.committed()
+        return clue, created
+
+    async def _emit_received(self, conn: AsyncConnection, clue: CitizenClue) -> None:
+        """The clue's own case begins: what, where and which ticket, never who sent it (masked at the source)."""
+        names = clue.private_names()
+        await self.rt.events.emit(
+            conn,
+            CitizenClueReceived(
+                clue_id=clue.id, channel=clue.channel.value, ticket_id=clue.external_id,
+                text=redact(clue.text, names), location=redact(clue.location, names) if clue.location else None,
+                category=clue.category, photos=list(clue.photos), reported_at=clue.reported_at,
+                received_at=clue.received_at,
+            ),
+            subject=f"clue/{clue.id}", case_id=clue.id,
+            # An authenticated caller (the hotline system's account) is recorded instead; a 随手拍 is anonymous.
+            actor="12345热线" if clue.channel is Channel.HOTLINE else "市民随手拍",
+        )
 
     async def expose_clue(self, clue_id: str, new: NewExposure, *, actor: str) -> Exposure:
         """Triage: the clue is taken up and exposed on the 曝光台 (a new case); the hotline is told."""
@@ -214,6 +245,17 @@ class MediaService:
             clue.dismiss(reason, actor, self.rt.clock.now())
             await repo.save(clue)
             await self._tell_hotline(conn, clue, CallbackStatus.DISMISSED, clue.dismissal_reason or reason)
+            assert clue.dismissal_reason is not None and clue.triaged_at is not None
+            await self.rt.events.emit(
+                conn,
+                CitizenClueDismissed(
+                    clue_id=clue.id, channel=clue.channel.value, ticket_id=clue.external_id,
+                    reason=redact(clue.dismissal_reason, clue.private_names()), dismissed_by=clue.triaged_by or actor,
+                    dismissed_at=clue.triaged_at,
+                ),
+                subject=f"clue/{clue.id}", case_id=clue.id, actor=actor,
+            )
+        self.rt.committed()
         return clue
 
     async def on_notice_unrectified(self, conn: AsyncConnection, event: Envelope[Any]) -> None:

@@ -6,14 +6,16 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
+from sanwei_kit.auth import Principal, Role, require, require_unit
 from sanwei_kit.errors import Invalid, NotFound
+from sanwei_kit.inputs import Offset
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.text import normalize_unit
 from sanwei_progress.adapters.repository import ProgressRepository
-from sanwei_progress.adapters.spreadsheet import rows_from_file
+from sanwei_progress.adapters.spreadsheet import SheetLimits, rows_from_file
 from sanwei_progress.adapters.xlsx import write_xlsx
 from sanwei_progress.domain.cadence import CADENCE_NAMES, Cadence, ReportingCadence
 from sanwei_progress.domain.model import (
@@ -71,12 +73,16 @@ class ClaimIn(BaseModel):
 
 
 class AcceptIn(BaseModel):
-    accepted_by: str = Field(min_length=1, max_length=200, description="核验单位 (the issuing unit)",
+    accepted_by: str = Field(min_length=1, max_length=200,
+                             description="核验单位 (the issuing unit): domain data, the office's name; the person "
+                                         "accepting is the authenticated caller, recorded as the event's actor",
                              examples=["区政府督查室"])
 
 
 class RejectIn(BaseModel):
-    rejected_by: str = Field(min_length=1, max_length=200, description="核验单位 (the issuing unit)")
+    rejected_by: str = Field(min_length=1, max_length=200,
+                             description="核验单位 (the issuing unit): domain data, the office's name; the person "
+                                         "sending back is the authenticated caller")
     reason: str = Field(min_length=1, max_length=2000, description="退回理由")
 
 
@@ -157,11 +163,13 @@ class CadenceIn(BaseModel):
                          description="调度频次: week (周), ten_days (旬), month (月) or quarter (季); 周/旬/月/季 also do",
                          examples=["month"])
     due_working_days: int | None = Field(
-        default=None, ge=0,
+        default=None, ge=0, le=365,
         description="报送时限: 工作日 after a period's last day by which its reports are due (0: that day); "
                     "default SANWEI_REPORT_DUE_WORKING_DAYS",
     )
-    set_by: str = Field(min_length=1, max_length=200, description="Who sets it (督查室)", examples=["区政府督查室"])
+    set_by: str = Field(min_length=1, max_length=200,
+                        description="The office setting it (督查室): domain data; the person is the authenticated "
+                                    "caller, recorded as the event's actor", examples=["区政府督查室"])
 
 
 class CadenceView(BaseModel):
@@ -257,6 +265,20 @@ class TaskProgressView(BaseModel):
     claims: list[ClaimView]
 
 
+# Reads: every office; a 责任单位 operator its own units' reports, claims and tasks only.
+STAFF = (Role.COMMAND, Role.MEDIA, Role.DISCIPLINE, Role.AUDITOR, Role.ADMIN)
+Reader = Annotated[Principal, Depends(require(*STAFF, Role.UNIT))]
+# Reporting, claiming and uploading for a unit: that unit's operator (`require_unit`), or 督查室.
+Reporter = Annotated[Principal, Depends(require(Role.UNIT, Role.COMMAND))]
+# Verifying claims, cadences, the 落实情况表 export: 指挥部/督查室.
+Commander = Annotated[Principal, Depends(require(Role.COMMAND))]
+
+
+def check_task(principal: Principal, task: TrackedTask) -> None:
+    """403 unless the caller may see `task` (staff, or an operator of its lead or a co-unit)."""
+    require_unit(principal, task.lead_unit, *task.co_units, what=f"task {task.id}")
+
+
 def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
     router = APIRouter(tags=["progress"])
 
@@ -270,7 +292,8 @@ def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
         responses={200: {"description": "Already reported with this text: the existing report"},
                    404: {"description": "Unknown task"}, 409: {"description": "Period already reported"}},
     )
-    async def submit_report(body: ReportIn, response: Response) -> ReportView:
+    async def submit_report(body: ReportIn, response: Response, principal: Reporter) -> ReportView:
+        require_unit(principal, body.unit, what="a report of this unit")
         report, created = await service.submit_report(body.task_id, unit=body.unit, period=body.period,
                                                       text=body.text, unlisted=body.unlisted)
         if not created:
@@ -287,17 +310,20 @@ def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
                     "recorded and the answer shows what would be.",
     )
     async def upload_reports(
+        principal: Reporter,
         file: Annotated[UploadFile, File(description="The .xlsx or .csv sheet")],
         unit: Annotated[str, Form(min_length=1, max_length=200, description="报送单位")],
         period: Annotated[str, Form(min_length=4, max_length=20, description=f"调度周期, one of {PERIOD_FORMS}")],
         task_list_id: Annotated[str | None, Form(max_length=36, description="Needed when rows give 序号")] = None,
         dry_run: Annotated[bool, Form()] = False,
     ) -> UploadResult:
+        require_unit(principal, unit, what="an upload of this unit")
         limit = service.settings.upload_max_bytes
         content = await file.read(limit + 1)
         if len(content) > limit:
             raise HTTPException(413, detail={"reason": f"file larger than {limit} bytes"})
-        read = read_upload(rows_from_file(file.filename or "upload", content), unit)
+        read = read_upload(rows_from_file(file.filename or "upload", content, SheetLimits.from_settings(runtime.settings)),
+                           unit)
         if read.header_row is None:
             raise Invalid(read.errors[0][1], field="file")
         outcomes = await service.upload_reports(read, unit=unit, period=period, task_list_id=task_list_id or None,
@@ -313,20 +339,27 @@ def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
 
     @router.get("/reports", response_model=list[ReportView], summary="Progress reports (进展情况), filtered")
     async def list_reports(
+        principal: Reader,
         task_id: str | None = None,
         unit: Annotated[str | None, Query(description="报送单位")] = None,
         period: Annotated[str | None, Query(description=f"调度周期, one of {PERIOD_FORMS}")] = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[ReportView]:
+        scoped = principal.unit_scoped
+        if scoped and unit:
+            require_unit(principal, unit, what="the reports of this unit")
         async with runtime.db.connect() as conn:
             found = await ProgressRepository(conn).find_reports(
                 task_id=task_id,
                 unit=normalize_unit(unit) if unit else None,
                 period=normalize_period(period) if period else None,
-                limit=limit,
-                offset=offset,
+                limit=10**9 if scoped else limit,
+                offset=0 if scoped else offset,
             )
+        if scoped:
+            # A unit operator lists its own units' reports (a task's others show on /tasks/{id}/progress).
+            found = [r for r in found if principal.covers_unit(r.unit)][offset:offset + limit]
         return [ReportView.of(r) for r in found]
 
     @router.post(
@@ -336,14 +369,17 @@ def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
                     "when the task is completed or a claim of it is waiting for verification. The task's deadline "
                     "keeps running while the claim waits.",
     )
-    async def claim_completion(body: ClaimIn) -> ClaimView:
+    async def claim_completion(body: ClaimIn, principal: Reporter) -> ClaimView:
+        require_unit(principal, body.unit, what="a completion claim of this unit")
         return ClaimView.of(await service.claim_completion(body.task_id, unit=body.unit, text=body.text,
                                                            attachments=body.attachments))
 
     @router.get("/completion-claims/{claim_id}", response_model=ClaimView, summary="One completion claim")
-    async def get_claim(claim_id: str) -> ClaimView:
+    async def get_claim(claim_id: str, principal: Reader) -> ClaimView:
         async with runtime.db.connect() as conn:
-            return ClaimView.of(await ProgressRepository(conn).get_claim(claim_id))
+            claim = await ProgressRepository(conn).get_claim(claim_id)
+        require_unit(principal, claim.unit, what=f"completion claim {claim_id}")
+        return ClaimView.of(claim)
 
     @router.post(
         "/completion-claims/{claim_id}/accept", response_model=ClaimView,
@@ -351,7 +387,7 @@ def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
         description="The issuing unit, never the claiming unit itself, verifies. The registry then completes "
                     "the task (CompletionAccepted → TaskCompleted).",
     )
-    async def accept_claim(claim_id: str, body: AcceptIn) -> ClaimView:
+    async def accept_claim(claim_id: str, body: AcceptIn, _: Commander) -> ClaimView:
         return ClaimView.of(await service.accept_claim(claim_id, accepted_by=body.accepted_by))
 
     @router.post(
@@ -360,15 +396,16 @@ def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
         description="The task stays open and its deadline keeps running (a claim never pauses it); the lead "
                     "unit may claim again with better evidence.",
     )
-    async def reject_claim(claim_id: str, body: RejectIn) -> ClaimView:
+    async def reject_claim(claim_id: str, body: RejectIn, _: Commander) -> ClaimView:
         return ClaimView.of(await service.reject_claim(claim_id, rejected_by=body.rejected_by, reason=body.reason))
 
     @router.get("/tasks/{task_id}/progress", response_model=TaskProgressView,
                 summary="A task's progress: the task, its reports (进展情况) and completion claims")
-    async def task_progress(task_id: str) -> TaskProgressView:
+    async def task_progress(task_id: str, principal: Reader) -> TaskProgressView:
         async with runtime.db.connect() as conn:
             repo = ProgressRepository(conn)
             task = await repo.get_task(task_id)
+            check_task(principal, task)
             reports = await repo.find_reports(task_id=task_id, limit=5000)
             claims = await repo.claims_of(task_id)
         return TaskProgressView(task=TaskView.of(task), reports=[ReportView.of(r) for r in reports],
@@ -386,6 +423,7 @@ def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
         response_model=None,
     )
     async def report_sheet(
+        _: Commander,
         task_list_id: str,
         period: Annotated[str, Query(description=f"调度周期, one of {PERIOD_FORMS}", examples=["2019Q2"])],
         format: Annotated[Literal["xlsx", "json"], Query(description="xlsx (default) or json")] = "xlsx",
@@ -409,14 +447,14 @@ def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
                     "replaces the cadence and re-arms its timer.",
         responses={404: {"description": "No task of this list is known"}},
     )
-    async def set_cadence(task_list_id: str, body: CadenceIn) -> CadenceView:
+    async def set_cadence(task_list_id: str, body: CadenceIn, _: Commander) -> CadenceView:
         return CadenceView.of(await service.set_cadence(task_list_id, cadence=body.cadence,
                                                         due_working_days=body.due_working_days,
                                                         set_by=body.set_by))
 
     @router.get("/task-lists/{task_list_id}/cadence", response_model=CadenceView,
                 summary="A task list's reporting cadence (调度频次) and the period awaited now")
-    async def get_cadence(task_list_id: str) -> CadenceView:
+    async def get_cadence(task_list_id: str, _: Reader) -> CadenceView:
         async with runtime.db.connect() as conn:
             cadence = await ProgressRepository(conn).find_cadence(task_list_id)
         if cadence is None:
@@ -431,9 +469,11 @@ def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
                     "reports due this week (Monday–Sunday) not yet sent, and missed ones not sent even late.",
     )
     async def unit_tasks(
+        principal: Reader,
         unit: str,
         view: Annotated[UnitView, Query(description="mine | due_soon | overdue | owed_this_week")] = UnitView.MINE,
     ) -> UnitTasksView:
+        require_unit(principal, unit, what="this unit's tasks")
         found = await service.unit_tasks(unit)
         owed: dict[str, list[OwedView]] = {}
         for o in found.owed:
@@ -463,7 +503,8 @@ def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
 
     @router.get("/units/{unit}/missed-reports", response_model=UnitMissedView,
                 summary="Reports a unit missed (逾期未报), counted for supervision")
-    async def unit_missed(unit: str) -> UnitMissedView:
+    async def unit_missed(unit: str, principal: Reader) -> UnitMissedView:
+        require_unit(principal, unit, what="this unit's missed reports")
         name = normalize_unit(unit)
         async with runtime.db.connect() as conn:
             rows = await ProgressRepository(conn).missed_of_unit(name)

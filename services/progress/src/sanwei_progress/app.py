@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from sanwei_kit.runtime import Runtime
 from sanwei_progress import handlers
+from sanwei_progress.adapters.metrics import register_metrics
 from sanwei_progress.adapters.tables import kit, metadata
 from sanwei_progress.api import build_router
 from sanwei_progress.service import ProgressService
@@ -19,6 +20,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def create_app(settings: ProgressSettings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or ProgressSettings()
     runtime = runtime or Runtime(settings, metadata, kit)
+    register_metrics(runtime)
     service = ProgressService(runtime, settings)
     return runtime.build_app(
         title="sanwei progress",

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from sanwei_contracts.events.registry import TaskAssigned, TaskCompleted, TaskDeadlineSet, TaskUpdated
+from sanwei_contracts.events.registry import (
+    TaskAssigned,
+    TaskCompleted,
+    TaskDeadlineSet,
+    TaskExtensionApproved,
+    TaskPaused,
+    TaskResumed,
+    TaskUpdated,
+)
 from sanwei_kit.messaging import Subscription
 from sanwei_kit.timers import TimerHandler
 from sanwei_progress.service import REPORT_DUE, ProgressService
@@ -14,6 +22,9 @@ def subscriptions(service: ProgressService) -> list[Subscription]:
         Subscription(TaskDeadlineSet, service.on_task_deadline_set),
         Subscription(TaskUpdated, service.on_task_updated),
         Subscription(TaskCompleted, service.on_task_completed),
+        Subscription(TaskPaused, service.on_task_paused),
+        Subscription(TaskResumed, service.on_task_resumed),
+        Subscription(TaskExtensionApproved, service.on_task_extension_approved),
     ]
 
 

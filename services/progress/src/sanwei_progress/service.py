@@ -141,6 +141,32 @@ class ProgressService:
         if task.change_deadline(event.data.deadline, event.data.due_at, event.time):
             await repo.save_task(task)
 
+    async def on_task_paused(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
+        """挂起: while paused the task owes no reports, so no 逾期未报 is counted, and it is neither
+        due soon nor overdue in the units' views."""
+        repo = ProgressRepository(conn)
+        task = await repo.get_task(event.data.task_id)  # not announced yet: NotFound, the consumer retries
+        if task.pause(event.data.paused_at, event.data.reason):
+            await repo.save_task(task)
+
+    async def on_task_resumed(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
+        """The clock runs again, on the deadline the days left give."""
+        data = event.data
+        repo = ProgressRepository(conn)
+        task = await repo.get_task(data.task_id)
+        resumed = task.resume(data.resumed_at)
+        moved = task.change_deadline(data.deadline, data.due_at, event.time)
+        if resumed or moved:
+            await repo.save_task(task)
+
+    async def on_task_extension_approved(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
+        """批准延期: the task is due on the new deadline (the registry also sends it as deadline_set;
+        whichever arrives first applies it, the other changes nothing)."""
+        repo = ProgressRepository(conn)
+        task = await repo.get_task(event.data.task_id)
+        if task.change_deadline(event.data.deadline, event.data.due_at, event.time):
+            await repo.save_task(task)
+
     async def on_task_completed(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
         repo = ProgressRepository(conn)
         task = await repo.get_task(event.data.task_id)

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Response, UploadFile
 from pydantic import BaseModel, Field, model_validator
 
+from sanwei_kit.auth import Principal, Role, require, require_unit
 from sanwei_kit.calendar import local_date
+from sanwei_kit.errors import Invalid
+from sanwei_kit.inputs import Name, Offset
 from sanwei_kit.runtime import Runtime
 from sanwei_registry.adapters.calendar_repository import CalendarRepository
 from sanwei_registry.adapters.repository import TaskRepository
-from sanwei_registry.adapters.spreadsheet import rows_from_file
+from sanwei_registry.adapters.spreadsheet import SheetLimits, rows_from_file
 from sanwei_registry.adapters.units_repository import UnitRepository
 from sanwei_registry.domain.calendar import CalendarPolicy
 from sanwei_registry.domain.deadlines import Extension, ExtensionStatus, Light, light
@@ -25,7 +28,7 @@ from sanwei_registry.service import NewTask, Outcome, PushResult, RegistryServic
 class TaskIn(BaseModel):
     title: str = Field(min_length=1, max_length=2000, description="主要任务")
     lead_unit: str = Field(min_length=1, max_length=200, description="牵头单位")
-    co_units: list[str] = Field(default_factory=list, description="配合单位")
+    co_units: list[Name] = Field(default_factory=list, description="配合单位")
     seq: str | None = Field(default=None, max_length=50, description="序号")
     deadline: date | None = Field(default=None, description="完成时限 (last working day)")
     working_days: int | None = Field(default=None, ge=1, le=3650, description="or: N 工作日 from today")
@@ -37,9 +40,14 @@ class TaskIn(BaseModel):
         return self
 
 
+MAX_TASKS_PER_REQUEST = 1000
+
+
 class TaskListIn(BaseModel):
     title: str = Field(min_length=1, max_length=500, examples=["2019年《政府工作报告》主要工作任务"])
-    tasks: list[TaskIn] = Field(min_length=1, max_length=5000)
+    # A real 清单 has about a hundred tasks (2019: 110); each costs a few writes and an event, so a
+    # request stays within seconds. Longer lists come as a sheet (POST /task-lists/import).
+    tasks: list[TaskIn] = Field(min_length=1, max_length=MAX_TASKS_PER_REQUEST)
 
 
 class PushTaskIn(TaskIn):
@@ -52,7 +60,7 @@ class PushTaskIn(TaskIn):
 class PushTaskListIn(BaseModel):
     title: str = Field(min_length=1, max_length=500, examples=["2019年《政府工作报告》主要工作任务"])
     source: str | None = Field(default=None, max_length=200, description="The pushing system, e.g. 区政府OA")
-    tasks: list[PushTaskIn] = Field(min_length=1, max_length=5000)
+    tasks: list[PushTaskIn] = Field(min_length=1, max_length=MAX_TASKS_PER_REQUEST)
 
 
 class SubTaskIn(TaskIn):
@@ -65,22 +73,24 @@ class DecomposeIn(BaseModel):
 
 
 class PauseIn(BaseModel):
+    """Who pauses is the authenticated caller (recorded in the deadline history and the event)."""
+
     reason: str = Field(min_length=1, max_length=2000, description="挂起原因")
-    by: str | None = Field(default=None, max_length=200, description="Who pauses (the issuing unit)")
-
-
-class ResumeIn(BaseModel):
-    by: str | None = Field(default=None, max_length=200)
 
 
 class ExtensionIn(BaseModel):
-    requested_by: str = Field(min_length=1, max_length=200, description="The responsible unit (责任单位) asking")
+    requested_by: str = Field(min_length=1, max_length=200,
+                              description="The responsible unit (责任单位) asking: domain data, one of the task's "
+                                          "units; a unit operator may name only a unit of its scope. The person "
+                                          "filing is the authenticated caller")
     reason: str = Field(min_length=1, max_length=2000, description="延期理由")
     deadline: date = Field(description="The later last day asked for")
 
 
 class DecisionIn(BaseModel):
-    decided_by: str = Field(min_length=1, max_length=200, description="The issuing unit (交办单位)")
+    decided_by: str = Field(min_length=1, max_length=200,
+                            description="The issuing unit (交办单位) deciding: domain data; the person deciding is "
+                                        "the authenticated caller")
     reason: str | None = Field(default=None, max_length=2000, description="Required when refusing")
 
 
@@ -116,7 +126,6 @@ class CalendarCorrectionIn(BaseModel):
                                    description="Days that differ from the official data: true 上班, false 放假",
                                    examples=[{"2027-02-06": True, "2027-02-11": False}])
     reason: str = Field(min_length=1, max_length=2000, examples=["国务院办公厅关于2027年部分节假日安排的通知"])
-    by: str = Field(min_length=1, max_length=200, description="The operator making the correction")
     policy: CalendarPolicy = Field(description="recompute: running N 工作日 deadlines are counted again; keep: not")
 
 
@@ -131,7 +140,7 @@ class CalendarCorrectionView(BaseModel):
     year: int
     days: dict[date, bool]
     reason: str
-    corrected_by: str
+    corrected_by: str = Field(description="The authenticated caller who made the correction")
     corrected_at: datetime
     policy: CalendarPolicy
     moved: list[DeadlineMoveView] = Field(description="The running deadlines this correction moved")
@@ -203,8 +212,8 @@ class UnitIn(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="The name task lists use, e.g. 区发改局")
     kind: UnitKind = Field(description="district 区 / department 局 / street 街道 / office 处科 / person / group / other")
     parent: str | None = Field(default=None, max_length=200, description="上级单位: its id or any of its names")
-    aliases: list[str] = Field(default_factory=list, description="Other names, e.g. 市中区发展和改革局")
-    members: list[str] = Field(default_factory=list, description="A group's member units (ids or names)")
+    aliases: list[Name] = Field(default_factory=list, description="Other names, e.g. 市中区发展和改革局")
+    members: list[Name] = Field(default_factory=list, description="A group's member units (ids or names)")
 
     def spec(self) -> UnitSpec:
         return UnitSpec(**self.model_dump())
@@ -363,6 +372,24 @@ class DeadlineExplanationView(BaseModel):
     extensions: list[ExtensionView] = Field(default_factory=list)
 
 
+# Who may read tasks, deadlines, the calendar and the units directory: every office, and a
+# 责任单位 operator for the tasks of its own units (lead or co-unit) only.
+READERS = (Role.COMMAND, Role.MEDIA, Role.DISCIPLINE, Role.AUDITOR, Role.ADMIN, Role.UNIT)
+Reader = Annotated[Principal, Depends(require(*READERS))]
+# Task lists, tasks, deadlines, pauses, extensions decided, sub-tasks, the units directory: 指挥部/督查室.
+Commander = Annotated[Principal, Depends(require(Role.COMMAND))]
+
+
+def covers(principal: Principal, task: Task) -> bool:
+    """May the caller see this task? Staff see all; a unit operator the tasks its units lead or help with."""
+    return principal.covers_any([task.lead_unit, *task.co_units])
+
+
+def check_task(principal: Principal, task: Task) -> None:
+    """403 unless the caller may see `task`."""
+    require_unit(principal, task.lead_unit, *task.co_units, what=f"task {task.id}")
+
+
 def build_router(runtime: Runtime, service: RegistryService, max_upload_bytes: int) -> APIRouter:
     router = APIRouter(tags=["registry"])
 
@@ -377,9 +404,9 @@ def build_router(runtime: Runtime, service: RegistryService, max_upload_bytes: i
 
     @router.post("/task-lists", status_code=201, response_model=TaskListCreated,
                  summary="Register a task list (清单) with its tasks")
-    async def create_task_list(body: TaskListIn) -> TaskListCreated:
+    async def create_task_list(body: TaskListIn, principal: Commander) -> TaskListCreated:
         new = [NewTask(**t.model_dump()) for t in body.tasks]
-        task_list, tasks = await service.create_task_list(body.title, new)
+        task_list, tasks = await service.create_task_list(body.title, new, actor=principal.actor)
         return TaskListCreated(**TaskListView.of(task_list, len(tasks)).model_dump(),
                                tasks=[view(t) for t in tasks])
 
@@ -389,6 +416,7 @@ def build_router(runtime: Runtime, service: RegistryService, max_upload_bytes: i
                              "责任单位 cell is empty or merged inherits the units above. With dry_run nothing "
                              "is created and the report lists what would be, and every unreadable row.")
     async def import_task_list(
+        principal: Commander,
         file: Annotated[UploadFile, File(description="The .xlsx or .csv sheet")],
         title: Annotated[str | None, Form(max_length=500)] = None,
         dry_run: Annotated[bool, Form()] = False,
@@ -396,7 +424,9 @@ def build_router(runtime: Runtime, service: RegistryService, max_upload_bytes: i
         content = await file.read(max_upload_bytes + 1)
         if len(content) > max_upload_bytes:
             raise HTTPException(413, detail={"reason": f"file larger than {max_upload_bytes} bytes"})
-        read = read_sheet(rows_from_file(file.filename or "upload", content))
+        read = read_sheet(rows_from_file(file.filename or "upload", content, SheetLimits.from_settings(runtime.settings)))
+        if read.header_row is None:
+            raise Invalid(read.errors[0].reason, field="file")
         report = ImportReport(
             dry_run=dry_run,
             title=title or read.title,
@@ -417,7 +447,8 @@ def build_router(runtime: Runtime, service: RegistryService, max_upload_bytes: i
                               for t in resolved]
             report.units = UnitsReportView.of(units)
             return report
-        result = await service.import_sheet(read, title=title, source=file.filename or "upload")
+        result = await service.import_sheet(read, title=title, source=file.filename or "upload",
+                                            actor=principal.actor)
         tasks = result.tasks
         report.task_list = TaskListCreated(**TaskListView.of(result.task_list, len(tasks)).model_dump(),
                                            tasks=[view(t) for t in tasks])
@@ -438,108 +469,139 @@ def build_router(runtime: Runtime, service: RegistryService, max_upload_bytes: i
     async def push_task_list(
         body: PushTaskListIn,
         response: Response,
+        principal: Annotated[Principal, Depends(require(Role.INTEGRATION, Role.COMMAND))],
         external_id: Annotated[str, Path(min_length=1, max_length=200, description="The OA system's id of the list")],
     ) -> PushReport:
         if external_id.startswith(SHEET_LIST_PREFIX):
             raise HTTPException(422, detail={"reason": f"external ids starting with {SHEET_LIST_PREFIX!r} are "
                                                        "reserved for imported sheets", "field": "external_id"})
         new = [NewTask(**t.model_dump()) for t in body.tasks]
-        result = await service.push_task_list(external_id, body.title, new, source=body.source or "push")
+        result = await service.push_task_list(external_id, body.title, new, source=body.source or "push",
+                                              actor=principal.actor)
         if result.list_created:
             response.status_code = 201
         return PushReport(**PushOutcome.of(result).model_dump(),
                           task_list=TaskListView.of(result.task_list, len(result.tasks) + len(result.not_in_push)))
 
     @router.get("/task-lists", response_model=list[TaskListView], summary="All task lists")
-    async def list_task_lists() -> list[TaskListView]:
+    async def list_task_lists(principal: Reader) -> list[TaskListView]:
         async with runtime.db.connect() as conn:
-            return [TaskListView.of(tl, n) for tl, n in await TaskRepository(conn).lists()]
+            repo = TaskRepository(conn)
+            lists = await repo.lists()
+            if not principal.unit_scoped:
+                return [TaskListView.of(tl, n) for tl, n in lists]
+            # A unit operator sees the lists holding its tasks, counting its tasks only.
+            mine: dict[str, int] = {}
+            for task in await repo.find(limit=10**9):
+                if covers(principal, task):
+                    mine[task.task_list_id] = mine.get(task.task_list_id, 0) + 1
+        return [TaskListView.of(tl, mine[tl.id]) for tl, _ in lists if tl.id in mine]
 
     @router.get("/tasks", response_model=list[TaskView], summary="Tasks, filtered by list, lead unit or status")
     async def list_tasks(
+        principal: Reader,
         task_list_id: str | None = None,
         unit: Annotated[str | None, Query(description="牵头单位")] = None,
         status: TaskStatus | None = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[TaskView]:
         async with runtime.db.connect() as conn:
-            found = await TaskRepository(conn).find(
-                task_list_id=task_list_id, unit=unit, status=status, limit=limit, offset=offset
-            )
+            if not principal.unit_scoped:
+                found = await TaskRepository(conn).find(
+                    task_list_id=task_list_id, unit=unit, status=status, limit=limit, offset=offset
+                )
+            else:
+                # co_units is a JSON column: a unit operator's tasks are picked here, then paged.
+                every = await TaskRepository(conn).find(task_list_id=task_list_id, unit=unit, status=status,
+                                                        limit=10**9)
+                found = [t for t in every if covers(principal, t)][offset:offset + limit]
         return [view(t) for t in found]
 
     @router.get("/tasks/{task_id}", response_model=TaskView, summary="One task")
-    async def get_task(task_id: str) -> TaskView:
+    async def get_task(task_id: str, principal: Reader) -> TaskView:
         async with runtime.db.connect() as conn:
-            return view(await TaskRepository(conn).get(task_id))
+            task = await TaskRepository(conn).get(task_id)
+        check_task(principal, task)
+        return view(task)
 
     @router.post("/tasks/{task_id}/sub-tasks", status_code=201, response_model=list[TaskView],
                  summary="层层分解: split a task into sub-tasks for lower units (局 → 处 → 科 → 科员)",
                  description="A sub-task's deadline may not be later than its parent's (one given none takes the "
                              "parent's). The parent becomes overdue as soon as any sub-task is, and completes when "
                              "all its sub-tasks have completed. A completed task can no longer be split (409).")
-    async def decompose(task_id: str, body: DecomposeIn) -> list[TaskView]:
-        created = await service.decompose(task_id, [NewTask(**t.model_dump()) for t in body.tasks])
+    async def decompose(task_id: str, body: DecomposeIn, principal: Commander) -> list[TaskView]:
+        created = await service.decompose(task_id, [NewTask(**t.model_dump()) for t in body.tasks],
+                                          actor=principal.actor)
         return [view(t) for t in created]
 
     @router.get("/tasks/{task_id}/sub-tasks", response_model=list[TaskView], summary="A task's sub-tasks (子任务)")
-    async def sub_tasks(task_id: str) -> list[TaskView]:
+    async def sub_tasks(task_id: str, principal: Reader) -> list[TaskView]:
         async with runtime.db.connect() as conn:
             repo = TaskRepository(conn)
-            await repo.get(task_id)
+            check_task(principal, await repo.get(task_id))
             return [view(t) for t in await repo.children(task_id)]
 
     @router.post("/tasks/{task_id}/pause", response_model=TaskView,
                  summary="挂起: pause a task with a reason; the deadline clock stops",
                  description="The working days left (from today to the deadline, both included) are kept; the "
                              "overdue timer is cancelled. Only an open task can be paused.")
-    async def pause_task(task_id: str, body: PauseIn) -> TaskView:
-        return view(await service.pause(task_id, body.reason, actor=body.by))
+    async def pause_task(task_id: str, body: PauseIn, principal: Commander) -> TaskView:
+        return view(await service.pause(task_id, body.reason, actor=principal.actor))
 
     @router.post("/tasks/{task_id}/resume", response_model=TaskView,
                  summary="恢复: resume a paused task; the days left count again from tomorrow")
-    async def resume_task(task_id: str, body: ResumeIn | None = None) -> TaskView:
-        return view(await service.resume(task_id, actor=body.by if body else None))
+    async def resume_task(task_id: str, principal: Commander) -> TaskView:
+        return view(await service.resume(task_id, actor=principal.actor))
 
     @router.post("/tasks/{task_id}/extensions", status_code=201, response_model=ExtensionView,
                  summary="申请延期: the responsible unit asks for a later deadline, before the deadline passes")
-    async def request_extension(task_id: str, body: ExtensionIn) -> ExtensionView:
+    async def request_extension(
+        task_id: str, body: ExtensionIn, principal: Annotated[Principal, Depends(require(Role.COMMAND, Role.UNIT))],
+    ) -> ExtensionView:
+        if principal.unit_scoped:
+            # A unit operator files for its own tasks, in the name of a unit of its scope.
+            async with runtime.db.connect() as conn:
+                check_task(principal, await TaskRepository(conn).get(task_id))
+            require_unit(principal, body.requested_by, what="requested_by")
         return ExtensionView.of(await service.request_extension(
             task_id, requested_by=body.requested_by, reason=body.reason, deadline=body.deadline))
 
     @router.get("/tasks/{task_id}/extensions", response_model=list[ExtensionView], summary="A task's 延期 requests")
-    async def list_extensions(task_id: str) -> list[ExtensionView]:
+    async def list_extensions(task_id: str, principal: Reader) -> list[ExtensionView]:
         async with runtime.db.connect() as conn:
             repo = TaskRepository(conn)
-            await repo.get(task_id)
+            check_task(principal, await repo.get(task_id))
             return [ExtensionView.of(e) for e in await repo.extensions_of(task_id)]
 
     @router.post("/tasks/{task_id}/extensions/{extension_id}/approve", response_model=ExtensionView,
                  summary="批准延期: the issuing unit approves; the deadline moves and its timer is re-armed once")
-    async def approve_extension(task_id: str, extension_id: str, body: DecisionIn) -> ExtensionView:
+    async def approve_extension(task_id: str, extension_id: str, body: DecisionIn,
+                                _: Commander) -> ExtensionView:
         return ExtensionView.of(await service.decide_extension(
             task_id, extension_id, approve=True, decided_by=body.decided_by, reason=body.reason))
 
     @router.post("/tasks/{task_id}/extensions/{extension_id}/refuse", response_model=ExtensionView,
                  summary="不予延期: the issuing unit refuses, with a reason; the deadline stays")
-    async def refuse_extension(task_id: str, extension_id: str, body: DecisionIn) -> ExtensionView:
+    async def refuse_extension(task_id: str, extension_id: str, body: DecisionIn,
+                               _: Commander) -> ExtensionView:
         return ExtensionView.of(await service.decide_extension(
             task_id, extension_id, approve=False, decided_by=body.decided_by, reason=body.reason))
 
     @router.put("/tasks/{task_id}/deadline", response_model=TaskView,
                 summary="Set a task's deadline: a date, or N 工作日 from a start day")
-    async def set_deadline(task_id: str, body: DeadlineIn) -> TaskView:
+    async def set_deadline(task_id: str, body: DeadlineIn, principal: Commander) -> TaskView:
         task = await service.set_deadline(task_id, deadline=body.deadline, working_days=body.working_days,
-                                          start=body.start)
+                                          start=body.start, actor=principal.actor)
         return view(task)
 
     @router.get("/tasks/{task_id}/deadline/explain", response_model=DeadlineExplanationView,
                 summary="How a task's deadline was computed: days counted, holidays and 调休 skipped")
-    async def explain_deadline(task_id: str) -> DeadlineExplanationView:
+    async def explain_deadline(task_id: str, principal: Reader) -> DeadlineExplanationView:
         async with runtime.db.connect() as conn:
             repo = TaskRepository(conn)
             task = await repo.get(task_id)
+            check_task(principal, task)
             history = [DeadlineChangeView(at=r.at, kind=r.kind, deadline=r.deadline, detail=r.detail, actor=r.actor)
                        for r in await repo.deadline_history(task_id)]
             extensions = [ExtensionView.of(e) for e in await repo.extensions_of(task_id)]
@@ -581,18 +643,20 @@ def build_router(runtime: Runtime, service: RegistryService, max_upload_bytes: i
                  description="The days listed replace the year's earlier correction. With policy recompute every "
                              "open task's N 工作日 deadline is counted again and the moved ones are listed (and "
                              "re-armed once, with `task.deadline_set`); with keep running deadlines stay.")
-    async def correct_calendar(body: CalendarCorrectionIn) -> CalendarCorrectionView:
-        result = await service.correct_calendar(year=body.year, days=body.days, reason=body.reason, by=body.by,
-                                                policy=body.policy)
+    async def correct_calendar(
+        body: CalendarCorrectionIn, principal: Annotated[Principal, Depends(require(Role.COMMAND, Role.ADMIN))],
+    ) -> CalendarCorrectionView:
+        result = await service.correct_calendar(year=body.year, days=body.days, reason=body.reason,
+                                                by=principal.actor, policy=body.policy)
         return next(c for c in await _corrections() if c.version == result.version)
 
     @router.get("/calendar/corrections", response_model=list[CalendarCorrectionView],
                 summary="Every calendar correction, oldest first, with the deadlines each moved")
-    async def list_corrections() -> list[CalendarCorrectionView]:
+    async def list_corrections(_: Reader) -> list[CalendarCorrectionView]:
         return await _corrections()
 
     @router.get("/units", response_model=list[UnitView], summary="The units directory (单位名录): 区 → 局/街道 → 处/科 → person")
-    async def list_units(kind: UnitKind | None = None) -> list[UnitView]:
+    async def list_units(_: Reader, kind: UnitKind | None = None) -> list[UnitView]:
         async with runtime.db.connect() as conn:
             directory = await UnitRepository(conn).directory()
         names = {u.id: u.name for u in directory.units.values()}
@@ -600,7 +664,8 @@ def build_router(runtime: Runtime, service: RegistryService, max_upload_bytes: i
 
     @router.get("/units/resolve", response_model=UnitsReportView,
                 summary="How the directory reads a 责任单位 cell (e.g. “区发改局、各街道办事处”)")
-    async def resolve_names(cell: Annotated[str, Query(min_length=1, max_length=2000)]) -> UnitsReportView:
+    async def resolve_names(_: Reader,
+                            cell: Annotated[str, Query(min_length=1, max_length=2000)]) -> UnitsReportView:
         async with runtime.db.connect() as conn:
             directory = await UnitRepository(conn).directory()
         report = UnitsReport()
@@ -611,29 +676,29 @@ def build_router(runtime: Runtime, service: RegistryService, max_upload_bytes: i
 
     @router.post("/units", status_code=201, response_model=UnitView,
                  summary="Add a unit (单位) with its aliases; a name already meaning a unit is refused (409)")
-    async def add_unit(body: UnitIn) -> UnitView:
-        unit = await service.add_unit(body.spec())
+    async def add_unit(body: UnitIn, principal: Commander) -> UnitView:
+        unit = await service.add_unit(body.spec(), actor=principal.actor)
         return UnitView(id=unit.id, name=unit.name, kind=unit.kind, parent_id=unit.parent_id, aliases=unit.aliases,
                         members=body.members)
 
     @router.post("/units/directory", response_model=DirectoryLoadView,
                  summary="Load a units directory file (JSON, e.g. the 市中区 seed); loading it twice changes nothing")
-    async def load_directory(body: DirectoryIn) -> DirectoryLoadView:
-        loaded = await service.load_directory([u.spec() for u in body.units])
+    async def load_directory(body: DirectoryIn, principal: Commander) -> DirectoryLoadView:
+        loaded = await service.load_directory([u.spec() for u in body.units], actor=principal.actor)
         return DirectoryLoadView(created=loaded.created, already_known=loaded.already_known,
                                  aliases_added=loaded.aliases_added)
 
     @router.post("/units/{unit_id}/aliases", response_model=UnitView,
                  summary="Add another name (别称) for a unit; a name already meaning another unit is refused (409)")
-    async def add_alias(unit_id: str, body: AliasIn) -> UnitView:
-        unit = await service.add_alias(unit_id, body.alias)
+    async def add_alias(unit_id: str, body: AliasIn, principal: Commander) -> UnitView:
+        unit = await service.add_alias(unit_id, body.alias, actor=principal.actor)
         async with runtime.db.connect() as conn:
             names = {u.id: u.name for u in (await UnitRepository(conn).directory()).units.values()}
         return UnitView.of(unit, names)
 
     @router.get("/units/unknown-names", response_model=list[UnknownNameView],
                 summary="Unit names met on import that the directory does not know, for a person to map")
-    async def unknown_names(include_mapped: bool = False) -> list[UnknownNameView]:
+    async def unknown_names(_: Reader, include_mapped: bool = False) -> list[UnknownNameView]:
         async with runtime.db.connect() as conn:
             rows = await UnitRepository(conn).unknown(include_mapped=include_mapped)
         return [UnknownNameView(name=r.name, first_seen_at=r.first_seen_at, last_seen_at=r.last_seen_at,
@@ -641,8 +706,8 @@ def build_router(runtime: Runtime, service: RegistryService, max_upload_bytes: i
 
     @router.post("/units/unknown-names/map", response_model=UnitView,
                  summary="Map an unknown name to a unit: it becomes that unit's alias (re-import to apply it)")
-    async def map_unknown_name(body: MapNameIn) -> UnitView:
-        unit = await service.map_unknown_name(body.name, body.unit_id)
+    async def map_unknown_name(body: MapNameIn, principal: Commander) -> UnitView:
+        unit = await service.map_unknown_name(body.name, body.unit_id, actor=principal.actor)
         async with runtime.db.connect() as conn:
             names = {u.id: u.name for u in (await UnitRepository(conn).directory()).units.values()}
         return UnitView.of(unit, names)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sanwei_kit.runtime import Runtime
 from sanwei_registry import handlers
 from sanwei_registry.adapters.calendar_repository import CalendarRefresher, file_overrides
+from sanwei_registry.adapters.metrics import register_metrics
 from sanwei_registry.adapters.tables import kit, metadata
 from sanwei_registry.api import build_router
 from sanwei_registry.service import RegistryService
@@ -20,6 +21,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def create_app(settings: RegistrySettings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     runtime = runtime or Runtime(settings, metadata, kit)
+    register_metrics(runtime)
     base_overrides = file_overrides(settings.calendar_overrides_file)
     refresher = CalendarRefresher(runtime, settings.calendar_refresh_seconds, base_overrides)
     service = RegistryService(runtime, yellow_days=settings.yellow_warning_working_days,

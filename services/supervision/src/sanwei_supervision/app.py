@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from sanwei_kit.runtime import Runtime
 from sanwei_supervision import handlers
+from sanwei_supervision.adapters.metrics import register_metrics
 from sanwei_supervision.adapters.tables import kit, metadata
 from sanwei_supervision.api import build_router
 from sanwei_supervision.service import SupervisionService
@@ -19,6 +20,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def create_app(settings: SupervisionSettings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or SupervisionSettings()
     runtime = runtime or Runtime(settings, metadata, kit)
+    register_metrics(runtime)
     service = SupervisionService(runtime, settings)
     return runtime.build_app(
         title="sanwei supervision",

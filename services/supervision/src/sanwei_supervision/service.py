@@ -483,18 +483,26 @@ class SupervisionService:
     async def make_draw(self, *, scope: str, title: str | None, seed: str | None, inspector_pool: list[str],
                         targets: list[str], inspectors_count: int, targets_count: int,
                         drawn_by: str | None) -> Draw:
-        """Draw inspectors and targets and publish the record (seed, lists, result) at once."""
+        """Draw inspectors and targets and publish the record (seed, lists, result) at once.
+
+        Draws of one scope are serialized (the scope's row is locked first), so two at once cannot both
+        pick a target that the exclusion period (`draw_exclusion_days`) should keep out of the second.
+        """
         limit = self.settings.draw_max_items
         if len(inspector_pool) > limit or len(targets) > limit:
             raise Invalid(f"at most {limit} inspectors or targets per draw", field="targets")
         async with self.rt.db.transaction() as conn:
             repo = DrawRepository(conn)
+            scope_key = normalize_text(scope)
+            if scope_key:  # an empty scope is refused by Draw.run
+                # Before reading who was drawn recently: a concurrent draw of the scope must have committed.
+                await repo.lock_scope(scope_key)
             now = self.rt.clock.now()
             since = now - timedelta(days=self.settings.draw_exclusion_days)
             draw = Draw.run(
                 draw_id=str(uuid.uuid4()), scope=scope, title=title or "", seed=seed or new_seed(),
                 inspector_pool=inspector_pool, targets=targets,
-                recently_drawn=await repo.drawn_since(normalize_text(scope), since) if since < now else set(),
+                recently_drawn=await repo.drawn_since(scope_key, since) if since < now else set(),
                 inspectors_count=inspectors_count, targets_count=targets_count, now=now, drawn_by=drawn_by,
             )
             await repo.add(draw)

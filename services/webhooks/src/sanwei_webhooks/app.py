@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sanwei_kit.clock import Clock
 from sanwei_kit.runtime import Runtime
 from sanwei_webhooks import handlers
+from sanwei_webhooks.adapters.metrics import register_metrics
 from sanwei_webhooks.adapters.sender import HttpSender
 from sanwei_webhooks.adapters.tables import kit, metadata
 from sanwei_webhooks.api import build_router
@@ -24,6 +25,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or WebhooksSettings()
     runtime = runtime or Runtime(settings, metadata, kit)
+    register_metrics(runtime)
     policy = RetryPolicy(max_attempts=settings.delivery_max_attempts, base_delay=settings.delivery_base_delay,
                          max_delay=settings.delivery_max_delay)
     service = WebhookService(runtime, policy, wall=wall)

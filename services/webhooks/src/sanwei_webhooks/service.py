@@ -22,7 +22,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts import CATALOG, Envelope
-from sanwei_contracts.catalog import spec_for_type
+from sanwei_contracts.catalog import received_by, spec_for_type
 from sanwei_contracts.webhooks import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signature_header
 from sanwei_kit.clock import Clock, SystemClock
 from sanwei_kit.errors import NotFound
@@ -41,7 +41,10 @@ def new_secret() -> str:
 
 
 def catalogue_types() -> list[CatalogueType]:
-    return [CatalogueType(spec.type, spec.confidential) for spec in CATALOG]
+    """Every event type with its confidentiality: a subscription is checked against these, and one that
+    selects only confidential types is refused with that reason (the webhooks service receives none)."""
+    received = set(received_by("webhooks"))
+    return [CatalogueType(spec.type, spec.confidential or spec not in received) for spec in CATALOG]
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,28 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_audit.adapters.tables import audit_events, chain_head
 from sanwei_audit.domain.chain import ChainHead, Link, StoredLink
-from sanwei_audit.domain.timeline import CaseOverview, RecordedEvent
+from sanwei_audit.domain.timeline import (
+    CONFIDENTIAL_PREFIX,
+    PUBLIC_CONFIDENTIAL_PRODUCER_TYPES,
+    CaseOverview,
+    RecordedEvent,
+)
 
 HEAD_ID = 1
+
+
+def _visible(public_only: bool) -> Any:
+    """The rows a caller sees: all, or (public_only) none of the 纪委's confidential events."""
+    if not public_only:
+        return true()
+    # The same rule as timeline.is_confidential: a 纪委 type is confidential unless it is a known public one.
+    return or_(audit_events.c.type.not_like(CONFIDENTIAL_PREFIX + "%"),
+               audit_events.c.type.in_(PUBLIC_CONFIDENTIAL_PRODUCER_TYPES))
 
 
 def _envelope_time(envelope: dict[str, Any], fallback: datetime) -> datetime:
@@ -42,6 +56,8 @@ def _event_from_row(row: Any) -> RecordedEvent:
         time=_envelope_time(envelope, row.time),
         causation_id=row.causation_id,
         actor=row.actor,
+        actor_role=row.actor_role,
+        actor_unit=row.actor_unit,
         data=envelope.get("data") or {},
         hash=row.hash,
         recorded_at=row.recorded_at,
@@ -85,6 +101,8 @@ class AuditRepository:
                 time=time,
                 causation_id=str(causation_id) if causation_id else None,
                 actor=envelope.get("actor"),
+                actor_role=envelope.get("actor_role"),
+                actor_unit=envelope.get("actor_unit"),
                 envelope=link.canonical,
                 prev_hash=link.prev_hash,
                 hash=link.hash,
@@ -102,21 +120,23 @@ class AuditRepository:
     async def links(self, *, after_seq: int, up_to_seq: int, limit: int) -> list[StoredLink]:
         query = (
             select(audit_events.c.seq, audit_events.c.prev_hash, audit_events.c.hash, audit_events.c.envelope,
-                   audit_events.c.event_id, audit_events.c.type, audit_events.c.case_id, audit_events.c.time)
+                   audit_events.c.event_id, audit_events.c.type, audit_events.c.case_id, audit_events.c.time,
+                   audit_events.c.actor, audit_events.c.actor_role, audit_events.c.actor_unit)
             .where(audit_events.c.seq > after_seq, audit_events.c.seq <= up_to_seq)
             .order_by(audit_events.c.seq)
             .limit(limit)
         )
         return [
             StoredLink(seq=r.seq, prev_hash=r.prev_hash, hash=r.hash, envelope_text=r.envelope,
-                       event_id=r.event_id, type=r.type, case_id=r.case_id, time=r.time)
+                       event_id=r.event_id, type=r.type, case_id=r.case_id, time=r.time, actor=r.actor,
+                       actor_role=r.actor_role, actor_unit=r.actor_unit)
             for r in (await self._conn.execute(query)).all()
         ]
 
-    async def case_events(self, case_id: str) -> list[RecordedEvent]:
+    async def case_events(self, case_id: str, *, public_only: bool = False) -> list[RecordedEvent]:
         query = (
             select(audit_events)
-            .where(audit_events.c.case_id == case_id)
+            .where(audit_events.c.case_id == case_id, _visible(public_only))
             .order_by(audit_events.c.time, audit_events.c.seq)
         )
         return [_event_from_row(r) for r in (await self._conn.execute(query)).all()]
@@ -128,15 +148,18 @@ class AuditRepository:
         case_id: str | None = None,
         after_seq: int = 0,
         limit: int = 100,
+        public_only: bool = False,
     ) -> list[RecordedEvent]:
-        query = select(audit_events).where(audit_events.c.seq > after_seq).order_by(audit_events.c.seq).limit(limit)
+        query = (select(audit_events).where(audit_events.c.seq > after_seq, _visible(public_only))
+                 .order_by(audit_events.c.seq).limit(limit))
         if event_type:
             query = query.where(audit_events.c.type == event_type)
         if case_id:
             query = query.where(audit_events.c.case_id == case_id)
         return [_event_from_row(r) for r in (await self._conn.execute(query)).all()]
 
-    async def cases(self, *, limit: int = 100, offset: int = 0) -> list[CaseOverview]:
+    async def cases(self, *, limit: int = 100, offset: int = 0, public_only: bool = False) -> list[CaseOverview]:
+        """Cases with their span, count and last type; public_only counts no confidential 纪委 event."""
         ranked = select(
             audit_events.c.case_id,
             audit_events.c.type,
@@ -144,7 +167,7 @@ class AuditRepository:
             .over(partition_by=audit_events.c.case_id,
                   order_by=(audit_events.c.time.desc(), audit_events.c.seq.desc()))
             .label("rn"),
-        ).subquery()
+        ).where(_visible(public_only)).subquery()
         last = select(ranked.c.case_id, ranked.c.type).where(ranked.c.rn == 1).subquery()
         totals = (
             select(
@@ -153,6 +176,7 @@ class AuditRepository:
                 func.max(audit_events.c.time).label("last_time"),
                 func.count().label("events"),
             )
+            .where(_visible(public_only))
             .group_by(audit_events.c.case_id)
             .subquery()
         )

@@ -23,6 +23,10 @@ audit_events = Table(
     Column("time", UtcDateTime(), nullable=False),
     Column("causation_id", String(36), nullable=True),
     Column("actor", String(200), nullable=True),
+    # Who acted when a person did (the envelope's actor_role / actor_unit); NULL for rows recorded before
+    # envelopes carried them, for timers and for other systems' events.
+    Column("actor_role", String(200), nullable=True),
+    Column("actor_unit", String(200), nullable=True),
     Column("envelope", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False, unique=True),  # a fork of the chain cannot commit
     Column("hash", String(64), nullable=False),

@@ -6,6 +6,12 @@ envelope breaks its own hash; deleting or inserting a row breaks the link of the
 after it; cutting rows off the end is seen against the chain head, whose hash can be
 published or copied elsewhere to anchor the chain.
 
+Who acted (`actor`, `actor_role`, `actor_unit`) is part of the envelope, so it is hashed
+with it: rows recorded since envelopes carry the role and unit have them under the hash,
+and older rows, whose envelopes have neither, verify as they were recorded (the hashed
+text is the stored text, never re-serialised). The actor columns beside the envelope
+must agree with it (absent in an old envelope = NULL column).
+
     seq 1: prev=GENESIS  hash=H1=sha256(GENESIS + E1)
     seq 2: prev=H1       hash=H2=sha256(H1 + E2)
     …
@@ -26,6 +32,21 @@ GENESIS = "0" * 64
 def canonical_json(envelope: dict[str, Any]) -> str:
     """The one text form of an envelope that is hashed: sorted keys, no spaces, UTF-8 as is."""
     return json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def same_content(recorded: str, envelope: dict[str, Any]) -> bool:
+    """Is `envelope` the event recorded as `recorded`? Attributes added to the envelope since it was
+    recorded (actor_role, actor_unit …) count as the same when they are empty."""
+    if recorded == canonical_json(envelope):
+        return True
+    try:
+        stored = json.loads(recorded)
+    except ValueError:
+        return False
+    if not isinstance(stored, dict):
+        return False
+    newer = {k: v for k, v in envelope.items() if k in stored or v is not None}
+    return canonical_json(stored) == canonical_json(newer)
 
 
 def chain_hash(prev_hash: str, canonical: str) -> str:
@@ -69,6 +90,9 @@ class StoredLink:
     type: str
     case_id: str
     time: datetime
+    actor: str | None = None
+    actor_role: str | None = None
+    actor_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +146,8 @@ class ChainVerifier:
             return f"seq {row.seq}: the stored envelope is not a JSON object"
         if chain_hash(row.prev_hash, canonical_json(envelope)) != row.hash:
             return f"seq {row.seq}: the stored envelope does not match its hash (altered after it was recorded)"
-        for column, value in (("event_id", row.event_id), ("type", row.type), ("case_id", row.case_id)):
+        for column, value in (("event_id", row.event_id), ("type", row.type), ("case_id", row.case_id),
+                              ("actor", row.actor), ("actor_role", row.actor_role), ("actor_unit", row.actor_unit)):
             key = "id" if column == "event_id" else column
             if envelope.get(key) != value:
                 return f"seq {row.seq}: column {column}={value!r} differs from the hashed envelope's {envelope.get(key)!r}"

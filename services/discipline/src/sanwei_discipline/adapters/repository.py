@@ -8,8 +8,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts.events.common import Sanction
-from sanwei_discipline.adapters.tables import clue_sources, clue_steps, clues
+from sanwei_discipline.adapters.tables import clue_numbers, clue_sources, clue_steps, clues
 from sanwei_discipline.domain.model import (
+    CLUE_NUMBER_PREFIX,
     AssignMode,
     Clue,
     ClueKind,
@@ -24,8 +25,10 @@ from sanwei_discipline.domain.model import (
     StepKind,
 )
 from sanwei_kit.calendar import WorkingDayDeadline
+from sanwei_kit.counters import claim_next
 from sanwei_kit.db import append_new_rows
 from sanwei_kit.errors import NotFound
+from sanwei_kit.text import normalize_unit
 
 
 def _clue_from_row(row: Any, sources: list[Source], steps: list[Step]) -> Clue:
@@ -129,9 +132,15 @@ class ClueRepository:
         self._conn = conn
 
     async def next_seq(self, year: int) -> int:
-        """The next number of the year; the unique (year, seq) index refuses a concurrent duplicate."""
-        last = (await self._conn.execute(select(func.max(clues.c.seq)).where(clues.c.year == year))).scalar()
-        return (last or 0) + 1
+        """The next number of the year, claimed on the year's counter row: a concurrent registration (another
+        replica) waits for this transaction and gets the number after. The counter of a year that had clues
+        before it existed starts after the largest stored."""
+
+        async def issued() -> int:
+            last = (await self._conn.execute(select(func.max(clues.c.seq)).where(clues.c.year == year))).scalar()
+            return last or 0
+
+        return await claim_next(self._conn, clue_numbers, series=CLUE_NUMBER_PREFIX, year=year, start_after=issued)
 
     async def add(self, clue: Clue) -> None:
         await self._conn.execute(clues.insert().values(id=clue.id, **_clue_values(clue)))
@@ -201,16 +210,30 @@ class ClueRepository:
         unit: str | None = None,
         kind: ClueKind | None = None,
         level: PersonLevel | None = None,
+        assigned_to: str | None = None,
         limit: int = 500,
         offset: int = 0,
     ) -> list[Clue]:
-        query = select(clues).order_by(clues.c.year.desc(), clues.c.seq.desc()).limit(limit).offset(offset)
+        """Clues newest first; `assigned_to` keeps those 分办/转办 to that unit (an agency-level 纪委's view)."""
+        conditions = []
         if kind:
-            query = query.where(clues.c.kind == kind.value)
+            conditions.append(clues.c.kind == kind.value)
         if level:
-            query = query.where(clues.c.level == level.value)
+            conditions.append(clues.c.level == level.value)
         if state:
-            query = query.where(clues.c.state == state.value)
+            conditions.append(clues.c.state == state.value)
         if unit:
-            query = query.where(clues.c.unit == unit)
-        return await self._load(list((await self._conn.execute(query)).all()))
+            conditions.append(clues.c.unit == unit)
+        order = (clues.c.year.desc(), clues.c.seq.desc())
+        if assigned_to is None:
+            query = select(clues).where(*conditions).order_by(*order).limit(limit).offset(offset)
+            return await self._load(list((await self._conn.execute(query)).all()))
+        # Unit names are compared normalized (normalize_unit), which SQL cannot do: pick the ids here.
+        candidates = select(clues.c.id, clues.c.assignee).where(*conditions, clues.c.assignee.is_not(None))
+        wanted = normalize_unit(assigned_to)
+        ids = [r.id for r in (await self._conn.execute(candidates.order_by(*order))).all()
+               if wanted and normalize_unit(r.assignee) == wanted][offset:offset + limit]
+        if not ids:
+            return []
+        rows = (await self._conn.execute(select(clues).where(clues.c.id.in_(ids)).order_by(*order))).all()
+        return await self._load(list(rows))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 
+from sanwei_kit.counters import counter_table
 from sanwei_kit.db import KitTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
@@ -57,6 +58,9 @@ Index("ix_clues_state", clues.c.state)
 # The same matter (unit + problem, see matter_fingerprint) referred by several tracks joins one open clue.
 Index("ix_clues_fingerprint", clues.c.fingerprint)
 Index("ix_clues_kind_level", clues.c.kind, clues.c.level)
+
+# The last clue number given out per year (claimed with UPDATE … RETURNING: no two replicas share one).
+clue_numbers = counter_table("clue_numbers", metadata)
 
 clue_sources = Table(
     "clue_sources",

@@ -2,6 +2,7 @@
 
 registered ──分办/转办──► assigned ──处置──► disposed ──decide──► decided ──通报曝光──► published
               (签收时限, 办理时限: missed → escalated to the commission above)
+disposed as 暂存待查 ──reopen (启用, with a reason; or a new referral of the matter)──► assigned
 
 One matter is one clue, however many tracks refer it: a referral joins an open clue of
 the same case, or of the same 责任单位 with the same problem (`matter_fingerprint`), as
@@ -163,6 +164,7 @@ class StepKind(StrEnum):
     RECEIVED = "received"
     ESCALATED = "escalated"
     DISPOSED = "disposed"
+    REOPENED = "reopened"
     DECIDED = "decided"
     PUBLISHED = "published"
 
@@ -251,6 +253,12 @@ class Clue:
     def open_for_sources(self) -> bool:
         """A matter referred again joins this clue until it is decided; after that it is a new clue."""
         return self.state in (ClueState.REGISTERED, ClueState.ASSIGNED, ClueState.DISPOSED)
+
+    def assigned_to(self, unit: str | None) -> bool:
+        """Is the clue 分办/转办 to `unit` (a 派驻纪检监察组 / 街道纪工委), however its name is spaced?"""
+        if not (unit and self.assignee):
+            return False
+        return normalize_unit(self.assignee) == normalize_unit(unit)
 
     def case_ids(self) -> list[str]:
         """The clue's own case, then the cases of merged referrals: where its outcome is told."""
@@ -410,3 +418,31 @@ class Clue:
         self.published_at = now
         self.state = ClueState.PUBLISHED
         self.steps.append(Step(now, StepKind.PUBLISHED, f"通报曝光：{summary}", by))
+
+    @property
+    def held(self) -> bool:
+        """Disposed of as 暂存待查: set aside until new material makes it worth taking up again."""
+        return self.state is ClueState.DISPOSED and self.disposal_way is DisposalWay.SHELVED
+
+    def reopen(self, reason: str, due: WorkingDayDeadline, now: datetime, by: str | None = None) -> None:
+        """启用 a 暂存待查 clue: back to its assignee for 处置 again, with a new 办理时限.
+
+        Only a held clue reopens (a 予以了结 clue is finished, the others go on to a decision);
+        the reason is required and recorded as a step. The held disposal is cleared (the step
+        that recorded it stays); the signature (签收) stands, the escalations start afresh.
+        """
+        if not self.held:
+            way = f", disposed of by {self.disposal_way.label}" if self.disposal_way else ""
+            raise Conflict(f"cannot reopen clue {self.number}: it is {self.state.value}{way}; only a clue held as "
+                           f"{DisposalWay.SHELVED.label} ({DisposalWay.SHELVED.value}) is reopened")
+        reason = required(reason, "reason")
+        self.state = ClueState.ASSIGNED
+        self.finding = None
+        self.disposal_way = None
+        self.disposal_summary = None
+        self.disposed_at = None
+        self.due = due
+        self.escalated_stages = []
+        self.steps.append(Step(now, StepKind.REOPENED,
+                               f"暂存待查线索重新启用：{reason}；交{self.assignee}重新处置，办理时限{due.day.isoformat()}",
+                               by))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -147,13 +148,17 @@ class ExposureRepository:
         self,
         *,
         unit: str | None = None,
+        units: Collection[str] | None = None,
         status: ExposureStatus | None = None,
         limit: int = 500,
         offset: int = 0,
     ) -> list[Exposure]:
+        """Exposures, newest first; `units` limits them to a unit operator's scope."""
         query = select(exposures).order_by(exposures.c.published_at.desc(), exposures.c.id).limit(limit).offset(offset)
         if unit:
             query = query.where(exposures.c.unit == unit)
+        if units is not None:
+            query = query.where(exposures.c.unit.in_(list(units)))
         if status:
             query = query.where(exposures.c.status == status.value)
         return await self._load(list((await self._conn.execute(query)).all()))

@@ -31,6 +31,9 @@ def _task_from_row(row: Any) -> TrackedTask:
         status=TaskStatus(row.status),
         completed_at=row.completed_at,
         completed_late=row.completed_late,
+        paused_at=row.paused_at,
+        resumed_at=row.resumed_at,
+        pause_reason=row.pause_reason,
     )
 
 
@@ -51,6 +54,9 @@ def _task_values(task: TrackedTask) -> dict[str, Any]:
         "assigned_at": task.assigned_at,
         "completed_at": task.completed_at,
         "completed_late": task.completed_late,
+        "paused_at": task.paused_at,
+        "resumed_at": task.resumed_at,
+        "pause_reason": task.pause_reason,
     }
 
 

@@ -42,6 +42,10 @@ tasks = Table(
     Column("assigned_at", UtcDateTime(), nullable=True),
     Column("completed_at", UtcDateTime(), nullable=True),
     Column("completed_late", Boolean, nullable=True),
+    # 挂起: the latest pause and resume the registry announced (paused while paused_at > resumed_at).
+    Column("paused_at", UtcDateTime(), nullable=True),
+    Column("resumed_at", UtcDateTime(), nullable=True),
+    Column("pause_reason", Text, nullable=True),
 )
 Index("ix_tasks_lead_unit", tasks.c.lead_unit)
 Index("ix_tasks_task_list_id", tasks.c.task_list_id)

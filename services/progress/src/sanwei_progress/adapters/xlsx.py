@@ -12,6 +12,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
+from sanwei_kit.spreadsheets import writable_row
 from sanwei_progress.domain.sheet import HEADER, ReportSheet
 
 _WIDTHS = {"A": 8, "B": 50, "C": 80, "D": 30}
@@ -31,7 +32,7 @@ def write_xlsx(sheet: ReportSheet) -> bytes:
     ws = workbook.active
     assert ws is not None
     ws.title = sheet.period
-    ws.append([sheet.title])
+    ws.append(writable_row([sheet.title]))
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = _CENTER
@@ -41,7 +42,7 @@ def write_xlsx(sheet: ReportSheet) -> bytes:
         cell.alignment = _CENTER
         cell.border = _BOX
     for row in sheet.rows:
-        ws.append([_seq_cell(row.seq), row.title, row.progress_text or None, row.units_text])
+        ws.append(writable_row([_seq_cell(row.seq), row.title, row.progress_text or None, row.units_text]))
         for cell in ws[ws.max_row]:
             cell.alignment = _CENTER if cell.column in (1, 4) else _WRAP
             cell.border = _BOX

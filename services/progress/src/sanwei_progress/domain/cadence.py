@@ -5,7 +5,9 @@ A task list is reported on a cadence: 周调度 (week), 旬调度 (ten days: 上
 reports are due `due_working_days` 工作日 after the period's last day (0: on the last
 day itself); at the end of the due day, every responsible unit (牵头单位 and 配合单位)
 of every task still open that has not reported on it for the period has missed it
-(逾期未报). A task assigned after the period ended owes nothing for it. Pure rules.
+(逾期未报). A task assigned after the period ended owes nothing for it, and neither does a
+task paused (挂起) when the due day ends: its clock stands still, so no 逾期未报 is counted
+against its units until it is resumed. Pure rules.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from enum import StrEnum
 
 from sanwei_kit.calendar import WorkingCalendar, due_instant
 from sanwei_kit.errors import Invalid
-from sanwei_progress.domain.model import ProgressReport, TaskStatus, TrackedTask, normalize_period
+from sanwei_progress.domain.model import ProgressReport, TrackedTask, normalize_period
 
 
 class Cadence(StrEnum):
@@ -166,12 +168,12 @@ def missed_reports(tasks: list[TrackedTask], reported: set[tuple[str, str]], per
     """Who owes a report for `period` and has not sent it: (task, unit) pairs.
 
     `reported` holds the (task id, unit) of the period's reports. Completed tasks owe
-    nothing; neither does a task assigned after the period ended.
+    nothing; neither do paused tasks (挂起), nor a task assigned after the period ended.
     """
     period_end = due_instant(period_days(period)[1])
     missed = []
     for task in sorted(tasks, key=lambda t: t.id):
-        if task.status is not TaskStatus.OPEN:
+        if not task.running:
             continue
         if task.assigned_at is not None and task.assigned_at >= period_end:
             continue

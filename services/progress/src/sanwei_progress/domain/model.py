@@ -1,7 +1,8 @@
 """Progress of a task: what its units report (进展情况) and how it is closed (完成销号).
 
 A task is known here as the registry announced it (TaskAssigned, TaskDeadlineSet,
-TaskCompleted): the progress service never decides a task's deadline or status itself.
+TaskPaused/TaskResumed, TaskExtensionApproved, TaskCompleted): the progress service never
+decides a task's deadline or status itself.
 
 Reports come from the task's responsible units (牵头单位, 配合单位), whose names are
 matched leniently (“投促局” is 区投促局, see `sheet.match_unit`). A unit the task does not
@@ -179,6 +180,11 @@ class TrackedTask:
     status: TaskStatus = TaskStatus.OPEN
     completed_at: datetime | None = None
     completed_late: bool | None = None
+    # 挂起: the latest pause and the latest resume the registry announced. Keeping both instants, not
+    # a flag, lets paused and resumed events arrive in any order and any number of times.
+    paused_at: datetime | None = None
+    resumed_at: datetime | None = None
+    pause_reason: str | None = None
 
     @property
     def responsible_units(self) -> list[str]:
@@ -191,6 +197,30 @@ class TrackedTask:
         self.deadline = deadline
         self.due_at = due_at
         self.deadline_changed_at = changed_at
+        return True
+
+    @property
+    def paused(self) -> bool:
+        """挂起 now: its deadline clock stands still and it owes no progress reports."""
+        return self.paused_at is not None and (self.resumed_at is None or self.paused_at > self.resumed_at)
+
+    @property
+    def running(self) -> bool:
+        """Open and not paused: its deadline runs and its units owe reports."""
+        return self.status is TaskStatus.OPEN and not self.paused
+
+    def pause(self, paused_at: datetime, reason: str) -> bool:
+        """The registry paused the task at `paused_at`; an older announcement changes nothing."""
+        if self.paused_at is not None and paused_at <= self.paused_at:
+            return False
+        self.paused_at, self.pause_reason = paused_at, reason
+        return True
+
+    def resume(self, resumed_at: datetime) -> bool:
+        """The registry resumed the task at `resumed_at`; an older announcement changes nothing."""
+        if self.resumed_at is not None and resumed_at <= self.resumed_at:
+            return False
+        self.resumed_at = resumed_at
         return True
 
     def reporting_unit(self, unit: str, *, unlisted: bool = False) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sanwei_kit.spreadsheets import formula_problem
 from sanwei_kit.text import normalize_text, normalize_unit
 from sanwei_progress.domain.sheet import match_unit
 
@@ -86,6 +87,9 @@ def read_upload(rows: list[list[object]], unit: str) -> UploadRead:
         row = rows[index]
         number = index + 1
         if not any(_cell(v) for v in row):
+            continue
+        if (formula := formula_problem(row, columns.values())) is not None:
+            read.errors.append((number, formula))
             continue
         task_id, seq = cell(row, "task_id") or None, cell(row, "seq") or None
         text = own_text(unit, cell(row, "text"))

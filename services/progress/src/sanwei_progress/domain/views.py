@@ -1,10 +1,10 @@
 """What a unit needs to see (我的任务): its tasks, what falls due soon, what is overdue, and the
 progress reports it owes this week. Pure rules over the read model.
 
-- mine: open tasks the unit leads (牵头) or helps with (配合);
+- mine: open tasks the unit leads (牵头) or helps with (配合), paused ones (挂起) included;
 - due_soon: of those, the ones whose deadline is within N 工作日 from today and not passed;
 - overdue: the ones whose deadline has passed (a pending or sent-back completion claim does
-  not stop the deadline);
+  not stop the deadline; a pause does, so a paused task is neither due soon nor overdue);
 - owed_this_week: progress reports whose due day falls in this week (Monday to Sunday) and
   that the unit has not sent, plus every missed report it has not sent even late.
 """
@@ -49,7 +49,7 @@ def tasks_of_unit(unit: str, tasks: list[TrackedTask]) -> list[tuple[TrackedTask
 
 
 def is_overdue(task: TrackedTask, now: datetime) -> bool:
-    return task.status is TaskStatus.OPEN and task.due_at is not None and now >= task.due_at
+    return task.running and task.due_at is not None and now >= task.due_at
 
 
 def due_soon_until(calendar: WorkingCalendar, now: datetime, working_days: int) -> date:
@@ -58,7 +58,7 @@ def due_soon_until(calendar: WorkingCalendar, now: datetime, working_days: int) 
 
 
 def is_due_soon(task: TrackedTask, now: datetime, until: date) -> bool:
-    return (task.status is TaskStatus.OPEN and task.deadline is not None and task.due_at is not None
+    return (task.running and task.deadline is not None and task.due_at is not None
             and now < task.due_at and task.deadline <= until)
 
 

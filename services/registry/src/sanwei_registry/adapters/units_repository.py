@@ -19,14 +19,16 @@ class UnitRepository:
     async def directory(self) -> Directory:
         rows = (await self._conn.execute(select(units).order_by(units.c.created_at, units.c.name))).all()
         found = {r.id: Unit(id=r.id, name=r.name, kind=UnitKind(r.kind), parent_id=r.parent_id) for r in rows}
+        stored_keys: dict[str, str] = {}
         for alias in (await self._conn.execute(select(unit_aliases).order_by(unit_aliases.c.added_at))).all():
+            stored_keys[alias.key] = alias.unit_id
             unit = found[alias.unit_id]
             if alias.alias != unit.name:
                 unit.aliases.append(alias.alias)
         members = select(unit_group_members).order_by(unit_group_members.c.group_id, unit_group_members.c.position)
         for member in (await self._conn.execute(members)).all():
             found[member.group_id].members.append(member.member_id)
-        return Directory(found.values())
+        return Directory(found.values(), stored_keys)
 
     async def add(self, unit: Unit, now: datetime) -> None:
         await self._conn.execute(

@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sanwei_kit.spreadsheets import formula_problem
+from sanwei_kit.text import NAME_MAX_LENGTH
 from sanwei_registry.domain.units import split_units
+
+SEQ_MAX_LENGTH = 50  # tasks.seq
 
 # Chinese headers as the sheets carry them; English ones as exports from other systems do.
 HEADER_WORDS: dict[str, tuple[str, ...]] = {
@@ -96,6 +100,9 @@ def read_sheet(rows: list[list[object]]) -> SheetRead:
         number = index + 1
         if not any(_text(c) for c in row):
             continue
+        if (formula := formula_problem(row, columns.values())) is not None:
+            result.errors.append(RowError(number, formula))
+            continue
         task_title = cell(row, "title")
         if not task_title:
             result.errors.append(RowError(number, "the task cell (主要任务) is empty"))
@@ -107,6 +114,9 @@ def read_sheet(rows: list[list[object]]) -> SheetRead:
             result.errors.append(RowError(number, "no responsible unit (责任单位), and none above to inherit"))
             continue
         previous_units = units
+        if problem := _too_long(units, cell(row, "seq")):
+            result.errors.append(RowError(number, problem))
+            continue
         result.tasks.append(
             SheetTask(
                 row=number,
@@ -119,6 +129,16 @@ def read_sheet(rows: list[list[object]]) -> SheetRead:
             )
         )
     return result
+
+
+def _too_long(units: list[str], seq: str) -> str | None:
+    """Why a row's unit names or 序号 cannot be stored (a name or number that long is a misplaced cell)."""
+    long_names = [u for u in units if len(u) > NAME_MAX_LENGTH]
+    if long_names:
+        return f"a unit name (责任单位) longer than {NAME_MAX_LENGTH} characters: {long_names[0][:20]}…"
+    if len(seq) > SEQ_MAX_LENGTH:
+        return f"the 序号 is longer than {SEQ_MAX_LENGTH} characters"
+    return None
 
 
 # Identity of an imported sheet, so that importing the same sheet again changes nothing.

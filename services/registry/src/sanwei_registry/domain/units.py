@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -94,10 +94,15 @@ class UnitsReport:
 class Directory:
     """All units and their names, for resolving what a sheet or a push calls them."""
 
-    def __init__(self, units: Iterable[Unit]) -> None:
+    def __init__(self, units: Iterable[Unit], stored_keys: Mapping[str, str] | None = None) -> None:
+        """`stored_keys`: each stored name's key (→ unit id) as it was computed when the name was added.
+
+        A key drops a district's name from the front, so adding a district can change the key of a
+        name stored before it; a new name meeting such an older key is still the same name.
+        """
         self.units = {u.id: u for u in units}
         self.districts = [u.name for u in self.units.values() if u.kind is UnitKind.DISTRICT]
-        self._by_key: dict[str, str] = {}
+        self._by_key: dict[str, str] = dict(stored_keys or {})
         for unit in self.units.values():
             for name in (unit.name, *unit.aliases):
                 self._by_key[self.key(name)] = unit.id

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_kit.errors import NotFound
-from sanwei_supervision.adapters.tables import drawn_targets, draws
+from sanwei_supervision.adapters.tables import draw_scopes, drawn_targets, draws
 from sanwei_supervision.domain.draws import Draw
 
 
@@ -24,6 +25,24 @@ def _draw_from_row(row: Any) -> Draw:
 class DrawRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+
+    async def lock_scope(self, scope: str) -> None:
+        """Hold the scope's row until this transaction ends; a concurrent draw of the scope waits here.
+
+        The row is written (its count of draws), which locks it on PostgreSQL; the waiting draw then reads
+        the targets the first one drew (each READ COMMITTED statement sees what committed before it).
+        SQLite has one writer at a time anyway. The scope's first draw inserts the row; of two first
+        draws at once, the one refused by the primary key waits on the winner's row like any other.
+        """
+        bump = (update(draw_scopes).where(draw_scopes.c.scope == scope)
+                .values(draws=draw_scopes.c.draws + 1).returning(draw_scopes.c.draws))
+        if (await self._conn.execute(bump)).scalar_one_or_none() is not None:
+            return
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(draw_scopes.insert().values(scope=scope, draws=1))
+        except IntegrityError:
+            await self._conn.execute(bump)
 
     async def add(self, draw: Draw) -> None:
         await self._conn.execute(draws.insert().values(

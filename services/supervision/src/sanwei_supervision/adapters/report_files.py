@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 from sanwei_kit.errors import Conflict
+from sanwei_kit.spreadsheets import writable_row
 from sanwei_supervision.domain.reports import (
     NOTICE_HEADERS,
     RANKING_HEADERS,
@@ -43,14 +44,14 @@ def to_xlsx(data: ReportData) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "概况"
-    sheet.append([data.title])
-    sheet.append([data.period_label])
-    sheet.append([data.summary()])
+    sheet.append(writable_row([data.title]))
+    sheet.append(writable_row([data.period_label]))
+    sheet.append(writable_row([data.summary()]))
     sheet.append([])
     sheet.append(["逾期未整改（按单位）", "次数"])
     first = sheet.max_row + 1
     for unit, count in data.missed_per_unit:
-        sheet.append([unit, count])
+        sheet.append(writable_row([unit, count]))
     if data.missed_per_unit:
         chart = BarChart()
         chart.title = "逾期未整改次数"
@@ -62,15 +63,15 @@ def to_xlsx(data: ReportData) -> bytes:
         ledger = book.create_sheet(name)
         ledger.append(NOTICE_HEADERS)
         for n in notices:
-            ledger.append(notice_row(n))
+            ledger.append(writable_row(notice_row(n)))
 
     for scheme, ranking in data.rankings:
         table = book.create_sheet(f"排名{len(book.sheetnames)}")
-        table.append([f"{scheme} {ranking.period.label}"])
+        table.append(writable_row([f"{scheme} {ranking.period.label}"]))
         table.append(RANKING_HEADERS)
         top = table.max_row + 1
         for row in ranking_rows(ranking):
-            table.append(row)
+            table.append(writable_row(row))
         chart = BarChart()
         chart.type = "bar"
         chart.title = f"{scheme} 得分"

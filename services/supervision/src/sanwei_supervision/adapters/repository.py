@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -197,14 +198,18 @@ class NoticeRepository:
         self,
         *,
         unit: str | None = None,
+        units: Collection[str] | None = None,
         status: NoticeStatus | None = None,
         task_id: str | None = None,
         limit: int = 500,
         offset: int = 0,
     ) -> list[Notice]:
+        """Notices, oldest first; `units` (normalized names) limits them to a unit operator's scope."""
         query = select(notices).order_by(notices.c.year, notices.c.seq).limit(limit).offset(offset)
         if unit:
             query = query.where(notices.c.unit == unit)
+        if units is not None:
+            query = query.where(notices.c.unit.in_(list(units)))
         if status:
             query = query.where(notices.c.status == status.value)
         if task_id:

@@ -187,6 +187,15 @@ drawn_targets = Table(
 )
 Index("ix_drawn_targets_scope_drawn_at", drawn_targets.c.scope, drawn_targets.c.drawn_at)
 
+# One row per scope, locked by each draw of the scope until it commits: draws of one scope run one at a time,
+# so a draw sees every target drawn before it (the exclusion period cannot be raced).
+draw_scopes = Table(
+    "draw_scopes",
+    metadata,
+    Column("scope", String(200), primary_key=True),
+    Column("draws", Integer, nullable=False),
+)
+
 # --- inspections: plans with a checklist, findings, the closing bulletin (一抽查一通报) -----
 inspections = Table(
     "inspections",

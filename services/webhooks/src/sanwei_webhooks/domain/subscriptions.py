@@ -2,9 +2,12 @@
 
 A subscription names event types, each either exact (`sanwei.supervision.notice.v1.issued`)
 or a pattern where `*` stands for any run of characters (`sanwei.supervision.*` is every
-event of the 指挥部, `*.v1.published` every publication). Confidential 纪委 events
-(clue registered/assigned/disposed, decision made) are delivered only to a subscription
-that names them exactly: a pattern never matches them, so nobody receives them by accident.
+event of the 指挥部, `*.v1.published` every publication); a NATS-style trailing `>`
+(`sanwei.>`, `sanwei.media.>`) means the same as `*`. Confidential 纪委 events (clue
+registered/assigned/disposed/escalated, decision made) are never delivered: the webhooks
+service does not subscribe to them (its NATS user may not read them either), a subscription
+naming only such types is refused with the reason, and no selector — exact or pattern —
+ever selects one, so even an event that reached the service would queue no delivery.
 """
 
 from __future__ import annotations
@@ -24,13 +27,17 @@ class CatalogueType:
 
 
 def is_pattern(selector: str) -> bool:
-    return any(ch in selector for ch in "*?[")
+    return any(ch in selector for ch in "*?[>")
 
 
 def selects(selector: str, event_type: str, *, confidential: bool) -> bool:
+    if confidential:
+        return False  # never delivered to an outside system, however it is named
     if not is_pattern(selector):
         return selector == event_type
-    return not confidential and fnmatchcase(event_type, selector)
+    if selector.endswith(">"):
+        selector = selector[:-1] + "*"
+    return fnmatchcase(event_type, selector)
 
 
 def wants(selectors: Iterable[str], event_type: str, *, confidential: bool) -> bool:
@@ -47,7 +54,11 @@ def check_selectors(selectors: list[str], catalogue: list[CatalogueType]) -> lis
         if selector in cleaned:
             continue
         if not any(selects(selector, t.type, confidential=t.confidential) for t in catalogue):
-            hint = " (a confidential 纪委 event must be named exactly)" if is_pattern(selector) else ""
+            if any(selects(selector, t.type, confidential=False) for t in catalogue):
+                raise Invalid(f"{selector!r} selects only confidential 纪委 events (clues, decisions): they are "
+                              "never delivered to outside systems; the published outcome "
+                              "(sanwei.discipline.outcome.v1.published) is", field="event_types")
+            hint = " (confidential 纪委 events are never delivered)" if selector.startswith("sanwei.discipline") else ""
             raise Invalid(f"{selector!r} selects no event type of the catalogue{hint}", field="event_types")
         cleaned.append(selector)
     if not cleaned:

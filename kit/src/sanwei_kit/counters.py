@@ -1,0 +1,52 @@
+"""Yearly counters claimed in the caller's transaction: the next 线索〔2026〕N号 with no race.
+
+A counter is one row per (series, year) holding the last number given out. The next
+number is claimed with one `UPDATE … SET last_seq = last_seq + 1 … RETURNING last_seq`.
+On PostgreSQL the updated row stays locked until the transaction ends: a second replica's
+claim waits, then increments the committed value (READ COMMITTED re-reads a row it waited
+for), so two transactions never get the same number, and a rolled-back one gives its
+number back. SQLite has a single writer, which serializes claims the same way.
+
+The year's first claim inserts the row, starting after `start_after()` (the numbers issued
+before the counter existed, e.g. the year's largest stored sequence). Two first claims at
+once: one insert wins the primary key; the other, refused, claims with the UPDATE.
+Numbering a document by "largest stored + 1" instead lets two replicas read the same
+largest and collide on a unique index, to be recovered only by retrying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+def counter_table(name: str, metadata: MetaData) -> Table:
+    """A service's table of yearly counters (one per series and year)."""
+    return Table(
+        name,
+        metadata,
+        Column("series", String(50), primary_key=True),
+        Column("year", Integer, primary_key=True, autoincrement=False),
+        Column("last_seq", Integer, nullable=False),
+    )
+
+
+async def claim_next(conn: AsyncConnection, table: Table, *, series: str, year: int,
+                     start_after: Callable[[], Awaitable[int]] | None = None) -> int:
+    """The next number of `series` in `year` (1, 2, …), reserved until this transaction ends."""
+    c = table.c
+    bump = (update(table).where(c.series == series, c.year == year)
+            .values(last_seq=c.last_seq + 1).returning(c.last_seq))
+    claimed = (await conn.execute(bump)).scalar_one_or_none()
+    if claimed is not None:
+        return int(claimed)
+    first = (await start_after() if start_after else 0) + 1
+    try:
+        async with conn.begin_nested():
+            await conn.execute(table.insert().values(series=series, year=year, last_seq=first))
+    except IntegrityError:  # a concurrent first claim inserted the row: claim after it
+        return int((await conn.execute(bump)).scalar_one())
+    return first

@@ -1,0 +1,138 @@
+"""A consumer handles the messages waiting behind the first in one transaction, on a real
+nats-server; a failing message in such a batch costs the others nothing (each is handled once)
+and still goes to the dead letters after its retries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+from sqlalchemy import Column, String, Table, select
+
+from sanwei_contracts import new_envelope
+from sanwei_contracts.events.progress import CompletionAccepted
+from sanwei_kit.db import KitTables, new_metadata
+from sanwei_kit.messaging import Subscription
+from sanwei_kit.runtime import Runtime
+from sanwei_kit.settings import ServiceSettings
+from sanwei_kit.testing import test_database_url
+
+pytestmark = pytest.mark.integration
+
+SUBJECT = "sanwei.progress.completion.v1.accepted"
+
+
+async def _runtime(tmp_path: Path, nats_url: str, handler: Any) -> tuple[Runtime, Table]:
+    metadata = new_metadata()
+    tables = KitTables(metadata)
+    effects = Table("effects", metadata, Column("task_id", String(50), nullable=False))
+    settings = ServiceSettings(
+        service_name="probe",
+        nats_url=nats_url,
+        database_url=test_database_url(tmp_path, "probe"),
+        migrate_on_start=False,
+        retry_delay=0.05,
+        max_deliveries=3,
+        consumer_batch_size=50,
+    )
+    runtime = Runtime(settings, metadata, tables)
+
+    async def record(conn, event) -> None:  # type: ignore[no-untyped-def]
+        await handler(conn, event)
+        await conn.execute(effects.insert().values(task_id=event.data.task_id))
+
+    runtime.build_app(title="probe", description="", routers=[],
+                      subscriptions=[Subscription(CompletionAccepted, record)], timer_handlers={},
+                      migrations_dir=tmp_path)
+    async with runtime.db.transaction() as conn:
+        await conn.run_sync(metadata.create_all)
+    await runtime.start()
+    return runtime, effects
+
+
+async def _publish(nats_url: str, task_ids: list[str]) -> None:
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        now = datetime.now(UTC)
+        for task_id in task_ids:
+            data = CompletionAccepted(claim_id="c1", task_id=task_id, unit="区发改局", accepted_by="督查室",
+                                      accepted_at=now)
+            envelope = new_envelope(data, subject="completion/c1", case_id=task_id, time=now)
+            await js.publish(SUBJECT, envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": str(envelope.id)})
+    finally:
+        await client.close()
+
+
+async def _eventually(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def _effects(runtime: Runtime, effects: Table) -> Counter[str]:
+    async with runtime.db.connect() as conn:
+        return Counter((await conn.execute(select(effects.c.task_id))).scalars().all())
+
+
+async def test_waiting_messages_are_handled_in_one_transaction_and_a_poison_one_blocks_none(tmp_path, nats_server):
+    gate = asyncio.Event()
+    entered = asyncio.Event()
+    transactions: list[Any] = []  # kept alive, so their ids stay distinct
+
+    async def handler(conn, event) -> None:  # type: ignore[no-untyped-def]
+        if event.data.task_id == "gate":
+            entered.set()
+            await gate.wait()
+        if event.data.task_id == "poison":
+            raise ValueError("cannot handle this task")
+        transactions.append(conn.get_transaction())
+
+    runtime, effects = await _runtime(tmp_path, nats_server, handler)
+    try:
+        fine = [f"t{i}" for i in range(20)]
+        await _publish(nats_server, ["gate"])
+        await asyncio.wait_for(entered.wait(), 10)
+        # While the gate holds the consumer, ten events queue up behind it.
+        await _publish(nats_server, fine[:10])
+        gate.set()
+
+        async def first_ten_handled() -> bool:
+            return sum((await _effects(runtime, effects)).values()) == 11
+
+        await _eventually(first_ten_handled)
+        assert len({id(t) for t in transactions[1:]}) < 10  # some were handled together
+
+        # A poison event in the middle of a waiting batch.
+        gate.clear()
+        entered.clear()
+        await _publish(nats_server, ["gate"])
+        await _eventually(lambda: _is_set(entered))
+        await _publish(nats_server, [*fine[10:15], "poison", *fine[15:]])
+        gate.set()
+
+        async def rest_handled_and_poison_dead() -> bool:
+            handled = sum((await _effects(runtime, effects)).values())
+            return handled == 22 and runtime.consumers[0].dead_lettered_total == 1
+
+        await _eventually(rest_handled_and_poison_dead)
+        done = await _effects(runtime, effects)
+        assert done == Counter({**dict.fromkeys(fine, 1), "gate": 2})  # each handled once
+        async with runtime.db.connect() as conn:
+            letters = (await conn.execute(select(runtime.tables.dead_letters))).mappings().all()
+        assert [letter["reason"].splitlines()[0] for letter in letters] == [
+            "handler failed 3 times: ValueError('cannot handle this task')"
+        ]
+    finally:
+        await runtime.stop()
+
+
+async def _is_set(event: asyncio.Event) -> bool:
+    return event.is_set()

@@ -1,0 +1,94 @@
+"""The timer loop fires a batch of due timers in one transaction; a failing handler costs the
+others nothing: they fire once, and the failing timer stays pending for the next sweep."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Column, MetaData, String, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sanwei_contracts import new_envelope
+from sanwei_contracts.events.progress import CompletionAccepted
+from sanwei_kit.clock import FakeClock
+from sanwei_kit.db import Database, KitTables, new_metadata
+from sanwei_kit.outbox import add_event
+from sanwei_kit.testing import test_database_url
+from sanwei_kit.timers import DueTimer, TimerLoop, schedule
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)
+
+
+def _effects(metadata: MetaData) -> Table:
+    return Table("effects", metadata, Column("key", String(50), nullable=False))
+
+
+@pytest.fixture
+async def store(tmp_path):
+    metadata = new_metadata()
+    tables = KitTables(metadata)
+    effects = _effects(metadata)
+    db = Database(test_database_url(tmp_path, "timers"))
+    async with db.transaction() as conn:
+        await conn.run_sync(metadata.create_all)
+        for i in range(5):
+            await schedule(conn, tables, kind="overdue", key=f"task-{i}", due_at=NOW - timedelta(minutes=i))
+    yield db, tables, effects
+    await db.dispose()
+
+
+async def _effect_keys(db: Database, effects: Table) -> list[str]:
+    async with db.connect() as conn:
+        return sorted((await conn.execute(select(effects.c.key))).scalars().all())
+
+
+async def _pending(db: Database, tables: KitTables) -> int:
+    t = tables.timers
+    async with db.connect() as conn:
+        return (await conn.execute(select(func.count()).where(t.c.fired_at.is_(None)))).scalar_one()
+
+
+async def test_a_batch_of_due_timers_fires_in_one_sweep(store) -> None:
+    db, tables, effects = store
+    commits: list[int] = []
+
+    async def handler(conn: AsyncConnection, timer: DueTimer) -> None:
+        await conn.execute(effects.insert().values(key=timer.key))
+        data = CompletionAccepted(claim_id=timer.key, task_id=timer.key, unit="区发改局", accepted_by="督查室",
+                                  accepted_at=NOW)
+        await add_event(conn, tables, new_envelope(data, subject=f"completion/{timer.key}", case_id=timer.key,
+                                                   time=NOW))
+
+    loop = TimerLoop(db, tables, FakeClock(NOW), {"overdue": handler}, poll_interval=1.0, batch_size=100,
+                     after_commit=lambda: commits.append(1))
+    assert await loop.fire_due() == 5
+    assert await _effect_keys(db, effects) == [f"task-{i}" for i in range(5)]
+    assert await _pending(db, tables) == 0
+    assert commits == [1]  # one commit, and one wake-up of the relay, for the whole batch
+    assert await loop.fire_due() == 0
+
+
+async def test_a_failing_handler_neither_loses_nor_doubles_the_other_timers(store) -> None:
+    db, tables, effects = store
+
+    async def handler(conn: AsyncConnection, timer: DueTimer) -> None:
+        await conn.execute(effects.insert().values(key=timer.key))
+        if timer.key == "task-2":
+            raise RuntimeError("cannot fire this one")
+
+    commits: list[int] = []
+    loop = TimerLoop(db, tables, FakeClock(NOW), {"overdue": handler}, poll_interval=1.0, batch_size=100,
+                     after_commit=lambda: commits.append(1))
+    assert await loop.fire_due() == 4
+    assert commits == []  # no events were stored: the relay is not woken for nothing
+    assert await _effect_keys(db, effects) == ["task-0", "task-1", "task-3", "task-4"]
+    assert await _pending(db, tables) == 1
+    assert loop.fired_total == 4
+    # The failing timer is tried again on the next sweep (and fails again, for the loop to log); the fired ones are not.
+    with pytest.raises(RuntimeError):
+        await loop.fire_due()
+    assert await _effect_keys(db, effects) == ["task-0", "task-1", "task-3", "task-4"]
+    assert await _pending(db, tables) == 1

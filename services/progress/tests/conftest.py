@@ -1,0 +1,16 @@
+"""Fixtures shared by the progress service's tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from sanwei_kit.testing import build_test_app
+from sanwei_progress.adapters.tables import kit, metadata
+from sanwei_progress.app import create_app
+from sanwei_progress.settings import ProgressSettings
+
+
+@pytest.fixture
+def app(tmp_path, clock):
+    """The service on a fresh database, on the test module's `clock` (each module picks its day)."""
+    return build_test_app(create_app, ProgressSettings, metadata, kit, tmp_path, clock)
