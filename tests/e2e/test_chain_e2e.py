@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sanwei.demo import Demo
+from sanwei.demo import Demo, DemoFailed
 
 pytestmark = pytest.mark.e2e
 
@@ -73,13 +73,22 @@ def tasks(demo: Demo) -> list[dict[str, Any]]:
     return created
 
 
-def timeline(demo: Demo, task: dict[str, Any]) -> list[dict[str, Any]]:
-    return demo.call("GET", "audit", f"/cases/{task['id']}/timeline")
+def timeline(demo: Demo, task: dict[str, Any], expected: list[str]) -> list[dict[str, Any]]:
+    """The case's timeline once the audit service holds as many steps as `expected` (it consumes the
+    last events a moment after the services that emit them have answered)."""
+    def read() -> list[dict[str, Any]] | None:
+        steps = demo.call("GET", "audit", f"/cases/{task['id']}/timeline")
+        return steps if len(steps) >= len(expected) else None
+
+    try:
+        return demo.wait_for("the case's steps in the audit timeline", read, timeout=60)
+    except DemoFailed:
+        return demo.call("GET", "audit", f"/cases/{task['id']}/timeline")  # compared below, with its diff
 
 
 def test_an_overdue_task_runs_the_whole_chain_to_a_published_outcome(demo: Demo, tasks) -> None:
     task = tasks[0]
-    steps = timeline(demo, task)
+    steps = timeline(demo, task, CHAIN)
     assert _types(steps) == CHAIN
     by_type = _by_type(steps)
     # Each automatic step names the event that caused it.
@@ -100,13 +109,14 @@ def test_an_overdue_task_runs_the_whole_chain_to_a_published_outcome(demo: Demo,
 
 def test_a_notice_rectified_in_time_stops_the_chain(demo: Demo, tasks) -> None:
     task = tasks[1]
-    assert _types(timeline(demo, task)) == [
+    expected = [
         "registry.task.v1.assigned",
         "registry.task.v1.overdue",
         "supervision.notice.v1.issued",
         "supervision.notice.v1.rectification_submitted",
         "supervision.notice.v1.rectified",
     ]
+    assert _types(timeline(demo, task, expected)) == expected
     notice = demo.notice_for(task)
     assert demo.call("GET", "supervision", f"/notices/{notice['id']}")["status"] == "rectified"
     assert demo.exposure_for(task) is None
@@ -114,20 +124,21 @@ def test_a_notice_rectified_in_time_stops_the_chain(demo: Demo, tasks) -> None:
 
 def test_a_task_completed_in_time_fires_nothing(demo: Demo, tasks) -> None:
     task = tasks[2]
-    assert _types(timeline(demo, task)) == [
+    expected = [
         "registry.task.v1.assigned",
         "progress.report.v1.submitted",
         "progress.completion.v1.claimed",
         "progress.completion.v1.accepted",
         "registry.task.v1.completed",
     ]
+    assert _types(timeline(demo, task, expected)) == expected
     assert demo.call("GET", "registry", f"/tasks/{task['id']}")["status"] == "completed"
     assert demo.notice_for(task) is None
 
 
 def test_an_exposure_rectified_in_time_stops_the_chain(demo: Demo, tasks) -> None:
     task = tasks[3]
-    assert _types(timeline(demo, task)) == [
+    expected = [
         "registry.task.v1.assigned",
         "registry.task.v1.overdue",
         "supervision.notice.v1.issued",
@@ -135,6 +146,7 @@ def test_an_exposure_rectified_in_time_stops_the_chain(demo: Demo, tasks) -> Non
         "media.exposure.v1.published",
         "media.exposure.v1.rectified",
     ]
+    assert _types(timeline(demo, task, expected)) == expected
     assert demo.clue_for(task) is None
 
 

@@ -50,3 +50,24 @@ async def claim_next(conn: AsyncConnection, table: Table, *, series: str, year: 
     except IntegrityError:  # a concurrent first claim inserted the row: claim after it
         return int((await conn.execute(bump)).scalar_one())
     return first
+
+
+async def lock_series(conn: AsyncConnection, table: Table, *, series: str, year: int,
+                      start_after: Callable[[], Awaitable[int]] | None = None) -> None:
+    """Hold the (series, year) counter row until this transaction ends, without taking a number.
+
+    For a check-then-create that must not run twice at once (e.g. "join the open clue of this
+    matter, or register a new one"): the second transaction waits here until the first has
+    committed, then sees what it created. A number is claimed only if one is needed, so the
+    series has no gaps.
+    """
+    c = table.c
+    touch = update(table).where(c.series == series, c.year == year).values(last_seq=c.last_seq)
+    if (await conn.execute(touch)).rowcount:
+        return
+    try:
+        async with conn.begin_nested():
+            await conn.execute(table.insert().values(series=series, year=year,
+                                                     last_seq=await start_after() if start_after else 0))
+    except IntegrityError:  # a concurrent first use inserted the row: wait for it
+        await conn.execute(touch)

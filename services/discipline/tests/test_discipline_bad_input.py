@@ -6,20 +6,16 @@ from datetime import datetime
 
 import pytest
 
-from sanwei_discipline.adapters.tables import kit, metadata
-from sanwei_discipline.app import create_app
-from sanwei_discipline.settings import DisciplineSettings
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
+from sanwei_kit.testing import service_harness
 
 pytestmark = pytest.mark.handler
 
 
 @pytest.fixture
-def app(tmp_path):
-    return build_test_app(create_app, DisciplineSettings, metadata, kit, tmp_path,
-                          FakeClock(datetime(2026, 10, 12, 9, 0, tzinfo=CHINA_TZ)))
+def clock():
+    return FakeClock(datetime(2026, 10, 12, 9, 0, tzinfo=CHINA_TZ))
 
 
 async def test_a_huge_page_offset_is_refused(app):

@@ -9,10 +9,7 @@ import pytest
 
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_media.adapters.tables import kit, metadata
-from sanwei_media.app import create_app
-from sanwei_media.settings import MediaSettings
+from sanwei_kit.testing import service_harness
 
 pytestmark = pytest.mark.handler
 
@@ -20,9 +17,8 @@ EXPOSURE = {"unit": "历下区城管局", "title": "经十路沿线占道经营�
 
 
 @pytest.fixture
-def app(tmp_path):
-    return build_test_app(create_app, MediaSettings, metadata, kit, tmp_path,
-                          FakeClock(datetime(2026, 9, 28, 9, 0, tzinfo=CHINA_TZ)))
+def clock():
+    return FakeClock(datetime(2026, 9, 28, 9, 0, tzinfo=CHINA_TZ))
 
 
 async def test_a_blank_origin_ref_is_no_ref_so_two_such_exposures_both_publish(app):

@@ -8,10 +8,7 @@ import pytest
 
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_registry.adapters.tables import kit, metadata
-from sanwei_registry.app import create_app
-from sanwei_registry.settings import RegistrySettings
+from sanwei_kit.testing import service_harness
 
 pytestmark = pytest.mark.handler
 
@@ -19,9 +16,8 @@ LONG_NAME = "区" * 201  # one past the name columns
 
 
 @pytest.fixture
-def app(tmp_path):
-    return build_test_app(create_app, RegistrySettings, metadata, kit, tmp_path,
-                          FakeClock(datetime(2026, 10, 12, 9, 0, tzinfo=CHINA_TZ)))
+def clock():
+    return FakeClock(datetime(2026, 10, 12, 9, 0, tzinfo=CHINA_TZ))
 
 
 async def test_a_co_unit_longer_than_a_unit_name_is_refused(app):

@@ -22,7 +22,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -324,7 +324,6 @@ class Burst:
         if not share_ids:
             return
         base = self.stack.url("discipline")
-        driven: set[str] = set()
         gate = asyncio.Semaphore(4)
         steps = [
             ("/assign", {"assignee": "市中区纪委", "mode": "assign"}),
@@ -345,22 +344,8 @@ class Burst:
                             return
                     self.result.chain["driven"] += 1
 
-            running: set[asyncio.Task[None]] = set()
-            while not done.is_set() and len(driven) < len(share_ids):
-                try:
-                    rows = query(db_path(self.stack, "discipline"),
-                                 "SELECT id, case_id FROM clues WHERE state = 'registered'")
-                except sqlite3.OperationalError:
-                    rows = []
-                for clue_id, case_id in rows:
-                    if case_id in share_ids and clue_id not in driven:
-                        driven.add(clue_id)
-                        task = asyncio.create_task(one(clue_id))
-                        running.add(task)
-                        task.add_done_callback(running.discard)
-                await asyncio.sleep(1.0)
-            if running:
-                await asyncio.gather(*running, return_exceptions=True)
+            await drive_each_clue(db_path(self.stack, "discipline"), share_ids, one, done,
+                                  "SELECT id, case_id FROM clues WHERE state = 'registered'")
 
     # --- stages from the outboxes and the audit log -----------------------------------
     def _stages(self) -> None:
@@ -434,3 +419,25 @@ class Burst:
 
     def stop(self) -> None:
         self.stack.stop()
+
+
+async def drive_each_clue(discipline_db: Path, share_ids: set[str], drive: Callable[[str], Awaitable[None]],
+                          done: asyncio.Event, sql: str = "SELECT id, case_id FROM clues") -> None:
+    """Start `drive(clue_id)` once for each clue of the chosen cases as it appears in the 纪委's
+    database (`sql` gives id, case_id), until every case has one or `done` is set; then wait for them."""
+    started: set[str] = set()
+    running: set[asyncio.Task[None]] = set()
+    while not done.is_set() and len(started) < len(share_ids):
+        try:
+            rows = query(discipline_db, sql)
+        except sqlite3.OperationalError:
+            rows = []  # the service is (re)creating its database
+        for clue_id, case_id in rows:
+            if case_id in share_ids and clue_id not in started:
+                started.add(clue_id)
+                task = asyncio.create_task(drive(clue_id))
+                running.add(task)
+                task.add_done_callback(running.discard)
+        await asyncio.sleep(1.0)
+    if running:
+        await asyncio.gather(*running, return_exceptions=True)

@@ -25,7 +25,6 @@ import asyncio
 import math
 import os
 import signal
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from sanwei.bench.burst import (
     BurstSettings,
     audit_total,
     db_path,
+    drive_each_clue,
     emitted_total,
     office,
     pending_everywhere,
@@ -300,8 +300,6 @@ class Chaos:
         if not share_ids:
             return
         base = self.stack.url("discipline")
-        started: set[str] = set()
-        running: set[asyncio.Task[None]] = set()
         async with httpx.AsyncClient(timeout=30, headers=office(self.stack, "discipline")) as http:
 
             async def advance(clue_id: str) -> None:
@@ -323,20 +321,7 @@ class Chaos:
                     self.result.driver["retries"] += 1  # discipline down, or a step raced: read again
                     await asyncio.sleep(1.0)
 
-            while not done.is_set() and len(started) < len(share_ids):
-                try:
-                    rows = query(db_path(self.stack, "discipline"), "SELECT id, case_id FROM clues")
-                except sqlite3.OperationalError:
-                    rows = []
-                for clue_id, case_id in rows:
-                    if case_id in share_ids and clue_id not in started:
-                        started.add(clue_id)
-                        task = asyncio.create_task(advance(clue_id))
-                        running.add(task)
-                        task.add_done_callback(running.discard)
-                await asyncio.sleep(1.0)
-            if running:
-                await asyncio.gather(*running)
+            await drive_each_clue(db_path(self.stack, "discipline"), share_ids, advance, done)
 
     # --- what is counted ----------------------------------------------------------------
     def _counts(self) -> dict[str, Any]:

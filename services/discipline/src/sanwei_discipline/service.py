@@ -81,6 +81,7 @@ class DisciplineService:
                         origin_ref=data.origin_ref, reason=data.reason, evidence=tuple(data.evidence),
                         received_at=now, case_id=event.case_id)
         repo = ClueRepository(conn)
+        await repo.lock_registrations(numbering_year(now))
         existing = await repo.get_by_case(event.case_id)
         if existing is None:
             existing = await repo.open_by_matter(matter_fingerprint(data.unit, data.problem))

@@ -25,7 +25,7 @@ from sanwei_discipline.domain.model import (
     StepKind,
 )
 from sanwei_kit.calendar import WorkingDayDeadline
-from sanwei_kit.counters import claim_next
+from sanwei_kit.counters import claim_next, lock_series
 from sanwei_kit.db import append_new_rows
 from sanwei_kit.errors import NotFound
 from sanwei_kit.text import normalize_unit
@@ -131,16 +131,23 @@ class ClueRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
+    async def _issued(self, year: int) -> int:
+        last = (await self._conn.execute(select(func.max(clues.c.seq)).where(clues.c.year == year))).scalar()
+        return last or 0
+
+    async def lock_registrations(self, year: int) -> None:
+        """Make concurrent referrals (other consumers, other replicas) register or join one at a time:
+        the second waits for the first to commit, then finds its clue of the same matter."""
+        await lock_series(self._conn, clue_numbers, series=CLUE_NUMBER_PREFIX, year=year,
+                          start_after=lambda: self._issued(year))
+
     async def next_seq(self, year: int) -> int:
         """The next number of the year, claimed on the year's counter row: a concurrent registration (another
         replica) waits for this transaction and gets the number after. The counter of a year that had clues
         before it existed starts after the largest stored."""
 
-        async def issued() -> int:
-            last = (await self._conn.execute(select(func.max(clues.c.seq)).where(clues.c.year == year))).scalar()
-            return last or 0
-
-        return await claim_next(self._conn, clue_numbers, series=CLUE_NUMBER_PREFIX, year=year, start_after=issued)
+        return await claim_next(self._conn, clue_numbers, series=CLUE_NUMBER_PREFIX, year=year,
+                                start_after=lambda: self._issued(year))
 
     async def add(self, clue: Clue) -> None:
         await self._conn.execute(clues.insert().values(id=clue.id, **_clue_values(clue)))
