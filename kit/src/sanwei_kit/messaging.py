@@ -28,9 +28,11 @@ import structlog
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.aio.msg import Msg
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, ServiceUnavailableError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -69,20 +71,45 @@ async def ensure_streams(
     """
     js = broker.config.connection_state.stream
     for stream in STREAMS:
-        config = StreamConfig(
-            name=stream.name,
-            subjects=stream.subjects,
-            storage=StorageType.FILE,
-            duplicate_window=duplicate_window,
-            num_replicas=replicas,
-        )
+        await _while_jetstream_starts(lambda stream=stream: _ensure_stream(js, stream, duplicate_window, replicas, owner))
+
+
+# What JetStream answers while a server is still starting (or a cluster electing its meta leader).
+JETSTREAM_NOT_READY = (NoRespondersError, ServiceUnavailableError, NatsTimeoutError)
+
+
+async def _while_jetstream_starts(call: Callable[[], Awaitable[None]], *, attempts: int = 30,
+                                  delay: float = 1.0) -> None:
+    """Run `call`, again while JetStream is not ready yet: a service started beside a nats-server that is
+    still recovering its streams (a restart, a loaded machine) waits for it instead of failing its start."""
+    for attempt in range(1, attempts + 1):
         try:
-            await js.add_stream(config=config)
-        except BadRequestError:
-            if owner is not None and stream.producer != owner:
-                log.info("stream.left_to_its_producer", stream=stream.name, producer=stream.producer)
-                continue
-            await js.update_stream(config=config)
+            await call()
+            return
+        except JETSTREAM_NOT_READY as exc:
+            if attempt == attempts:
+                raise
+            log.warning("jetstream.not_ready", error_type=type(exc).__name__, attempt=attempt)
+            await asyncio.sleep(delay)
+
+
+async def _ensure_stream(js: JetStreamContext, stream: Any, duplicate_window: float, replicas: int,
+                         owner: str | None) -> None:
+    """Create the stream, or update it when this service produces it (see `ensure_streams`)."""
+    config = StreamConfig(
+        name=stream.name,
+        subjects=stream.subjects,
+        storage=StorageType.FILE,
+        duplicate_window=duplicate_window,
+        num_replicas=replicas,
+    )
+    try:
+        await js.add_stream(config=config)
+    except BadRequestError:
+        if owner is not None and stream.producer != owner:
+            log.info("stream.left_to_its_producer", stream=stream.name, producer=stream.producer)
+            return
+        await js.update_stream(config=config)
 
 
 class JetStreamPublisher:
