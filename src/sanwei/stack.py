@@ -30,7 +30,7 @@ from typing import IO, Any
 
 import httpx
 
-from sanwei_kit.auth import DEV_AUDIENCE, DEV_ISSUER, ensure_dev_keys, mint_token
+from sanwei_kit.auth import DEV_AUDIENCE, DEV_ISSUER, ensure_dev_keys, mint_dev_token
 from sanwei_kit.nats_auth import ADMIN_USER, accounts_config, inbox_prefix
 
 SERVICES: dict[str, int] = {
@@ -166,9 +166,7 @@ class Stack:
 
     def token(self, *roles: str, subject: str | None = None, **claims: Any) -> str:
         """A development token for this stack's services, e.g. `stack.token("unit", unit="区发改局")`."""
-        keys = ensure_dev_keys(self.auth_dir)
-        return mint_token(keys.private_key_file.read_bytes(), subject=subject or f"dev-{'-'.join(roles)}",
-                          roles=roles, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, **claims)
+        return mint_dev_token(self.auth_dir, *roles, subject=subject, **claims)
 
     def drop_databases(self) -> None:
         """Drop the PostgreSQL databases this stack created."""

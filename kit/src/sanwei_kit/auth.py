@@ -273,6 +273,14 @@ def mint_token(
     return jwt.encode(claims, serialization.load_pem_private_key(private_pem, password=None), algorithm="ES256")
 
 
+def mint_dev_token(auth_dir: Path, *roles: str, subject: str | None = None, **claims: Any) -> str:
+    """A token from the development key pair in `auth_dir` (made on first use), for the dev issuer and
+    audience the local stack's services accept; `claims` as `mint_token` takes them."""
+    keys = ensure_dev_keys(auth_dir)
+    return mint_token(keys.private_key_file.read_bytes(), subject=subject or f"dev-{'-'.join(roles)}",
+                      roles=roles, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, **claims)
+
+
 # -- FastAPI dependencies ---------------------------------------------------------------
 
 def _verifier(request: Request) -> TokenVerifier:

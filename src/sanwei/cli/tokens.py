@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from sanwei_kit.auth import DEV_AUDIENCE, DEV_ISSUER, DisciplineLevel, Role, ensure_dev_keys, mint_token
+from sanwei_kit.auth import DisciplineLevel, Role, mint_dev_token
 
 DEFAULT_DATA_DIR = Path(".sanwei")
 # The roles of the operator at the keyboard of a dev stack when no token is given.
@@ -26,11 +26,11 @@ def data_dir() -> Path:
 
 def dev_operator_token() -> str | None:
     """A short-lived token for the local operator, when this machine holds the dev signing key."""
-    private_key = data_dir() / "auth" / "signing-key.pem"
-    if not private_key.exists():
-        return None
-    return mint_token(private_key.read_bytes(), subject="dev-operator", name="本机运维", roles=DEV_OPERATOR_ROLES,
-                      issuer=DEV_ISSUER, audience=DEV_AUDIENCE, level=DisciplineLevel.DISTRICT, ttl_seconds=3600)
+    auth_dir = data_dir() / "auth"
+    if not (auth_dir / "signing-key.pem").exists():
+        return None  # not a dev machine: never make a key here just to sign with it
+    return mint_dev_token(auth_dir, *DEV_OPERATOR_ROLES, subject="dev-operator", name="本机运维",
+                          level=DisciplineLevel.DISTRICT, ttl_seconds=3600)
 
 
 def register(app: typer.Typer) -> None:
@@ -55,11 +55,9 @@ def register(app: typer.Typer) -> None:
         if Role.UNIT in role and not unit:
             typer.echo("a unit operator's token needs --unit", err=True)
             raise typer.Exit(2)
-        keys = ensure_dev_keys((directory or data_dir()) / "auth")
         units = [unit, *(sub_unit or [])] if unit else []
-        minted = mint_token(keys.private_key_file.read_bytes(), subject=subject or f"dev-{'-'.join(role)}",
-                            name=name, roles=role, issuer=DEV_ISSUER, audience=DEV_AUDIENCE, unit=unit, units=units,
-                            level=level, ttl_seconds=ttl)
+        minted = mint_dev_token((directory or data_dir()) / "auth", *role, subject=subject, name=name, unit=unit,
+                                units=units, level=level, ttl_seconds=ttl)
         if as_json:
             typer.echo(json.dumps({"token": minted, "roles": [str(r) for r in role], "unit": unit, "units": units,
                                    "level": level, "expires_in": ttl}, ensure_ascii=False))
