@@ -7,6 +7,8 @@ incoming event was handled commit in one transaction.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -33,6 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from sanwei_kit.sqlite_in_loop import in_loop_dbapi
 
 T = TypeVar("T")
 
@@ -166,12 +170,28 @@ class Database:
         self.url = url
         self.engine: AsyncEngine = _create_engine(url)
         self._write_engine = self.engine.execution_options(sanwei_write=True)
+        # SQLite runs on the loop's thread (sanwei_kit.sqlite_in_loop): one writer at a time
+        # waits here, without blocking the loop, instead of in SQLite's busy handler.
+        self._writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A read-write transaction; commits on success, rolls back on error."""
-        async with self._write_engine.begin() as conn:
+        if not self.is_sqlite:
+            async with self._write_engine.begin() as conn:
+                yield conn
+            return
+        async with self._writer_lock(), self._write_engine.begin() as conn:
             yield conn
+
+    def _writer_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._writer_locks.get(loop)
+        if lock is None:
+            lock = self._writer_locks[loop] = asyncio.Lock()
+        return lock
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
@@ -198,7 +218,7 @@ def _create_engine(url: str) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, module=in_loop_dbapi(), connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

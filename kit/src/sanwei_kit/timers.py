@@ -53,15 +53,9 @@ async def schedule(
 ) -> None:
     """Arm a timer; an earlier pending timer of the same kind and key is replaced."""
     await cancel(conn, tables, kind=kind, key=key)
-    await conn.execute(
-        tables.timers.insert().values(
-            kind=kind,
-            key=key,
-            due_at=due_at,
-            payload=payload or {},
-            created_at=datetime.now(UTC),
-        )
-    )
+    await conn.execute(tables.timers.insert(), {
+        "kind": kind, "key": key, "due_at": due_at, "payload": payload or {}, "created_at": datetime.now(UTC),
+    })
 
 
 async def cancel(conn: AsyncConnection, tables: KitTables, *, kind: str, key: str) -> None:

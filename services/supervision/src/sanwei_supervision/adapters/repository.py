@@ -135,7 +135,8 @@ class NoticeRepository:
     # --- notices -----------------------------------------------------------------------
     async def add(self, notice: Notice) -> None:
         await self._conn.execute(
-            notices.insert().values(
+            notices.insert(),
+            dict(
                 id=notice.id,
                 number=str(notice.number),
                 year=notice.number.year,

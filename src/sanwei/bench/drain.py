@@ -1,0 +1,209 @@
+"""Backlog drain: how fast one stage works through events already waiting for it.
+
+The burst is paced by the simulated calendar (a 督办通知书's 整改时限 is five 工作日 of
+waiting), so its end-to-end figure says as much about the calendar as about sanwei. A
+drain takes the calendar out of one stage at a time:
+
+1. Start nats-server and the stage's service (its streams and durable consumer made),
+   stop the service (SIGTERM).
+2. Publish N of the stage's input events (valid envelopes, each with its Nats-Msg-Id)
+   with nats-py `publish_async`, as the producing service's relay would.
+3. Start the service (`replicas` of it: they share the durable consumer and the
+   database, so PostgreSQL) and count its output rows in its database until all N are
+   persisted. Rate = outputs persisted / (last − first output seen).
+
+The same run measures raw nats-py JetStream consuming (pull, ack) the same N messages
+from the same stream on the same server, so the ratio holds whatever the machine's load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig
+
+from sanwei.bench.burst import UNITS, db_path, scalar
+from sanwei.stack import SERVICES, Stack, free_port
+from sanwei_contracts.envelope import new_envelope
+from sanwei_contracts.events.media import ReferralRequested
+from sanwei_contracts.events.registry import TaskOverdue
+from sanwei_contracts.events.supervision import NoticeLevel, NoticeUnrectified
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the chain: the service, what it consumes and the rows that show it persisted its answer."""
+
+    name: str
+    service: str
+    input_subject: str
+    make_input: Callable[[int, datetime], Any]  # i, now → event data
+    case_of: Callable[[int], str]
+    output_table: str
+
+
+def _overdue(i: int, now: datetime) -> TaskOverdue:
+    return TaskOverdue(task_id=f"drain-task-{i}", title=f"重点工作任务第{i + 1}项：按季度节点完成",
+                       lead_unit=UNITS[i % len(UNITS)], deadline=date(2026, 6, 30), due_at=now)
+
+
+def _unrectified(i: int, now: datetime) -> NoticeUnrectified:
+    return NoticeUnrectified(notice_id=f"drain-notice-{i}", number=f"市中督字〔2026〕{i + 1}号",
+                             task_id=f"drain-task-{i}", unit=UNITS[i % len(UNITS)],
+                             problem=f"重点工作任务第{i + 1}项逾期未完成", level=NoticeLevel.YELLOW,
+                             deadline=date(2026, 7, 8), detected_at=now)
+
+
+def _referral(i: int, now: datetime) -> ReferralRequested:
+    return ReferralRequested(referral_id=f"drain-referral-{i}", origin="exposure_unrectified",
+                             origin_ref=f"drain-exposure-{i}", unit=UNITS[i % len(UNITS)],
+                             problem=f"重点工作任务第{i + 1}项曝光后仍未整改", reason="曝光后逾期未整改",
+                             requested_at=now)
+
+
+STAGES = {
+    "supervision": Stage("task.overdue → 督办通知书", "supervision", "sanwei.registry.task.v1.overdue",
+                         _overdue, lambda i: f"drain-task-{i}", "notices"),
+    "media": Stage("notice.unrectified → 曝光台 exposure", "media", "sanwei.supervision.notice.v1.unrectified",
+                   _unrectified, lambda i: f"drain-task-{i}", "exposures"),
+    "discipline": Stage("referral.requested → clue (问题线索)", "discipline", "sanwei.media.referral.v1.requested",
+                        _referral, lambda i: f"drain-case-{i}", "clues"),
+    "audit": Stage("any event → audit log (hash chain)", "audit", "sanwei.registry.task.v1.overdue",
+                   _overdue, lambda i: f"drain-task-{i}", "audit_events"),
+}
+
+
+@dataclass
+class DrainResult:
+    stage: str
+    service: str
+    database: str
+    replicas: int
+    events: int
+    publish_per_s: float
+    first_output_s: float
+    drained_s: float
+    per_s: float
+    raw_consume_per_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.per_s / self.raw_consume_per_s if self.raw_consume_per_s else float("nan")
+
+
+def _count(stack: Stack, service: str, table: str) -> int:
+    if stack.postgres_url is None:
+        return int(scalar(db_path(stack, service), f"SELECT count(*) FROM {table}") or 0)  # noqa: S608 - our names
+    return asyncio.run(_count_postgresql(stack.databases[service], table))
+
+
+async def _count_postgresql(url: str, table: str) -> int:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())  # noqa: S608
+    finally:
+        await engine.dispose()
+
+
+async def _publish(nats_url: str, stage: Stage, events: int) -> tuple[float, int]:
+    """Publish the stage's input events; (seconds, average size)."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream(publish_async_max_pending=4000)
+        now = datetime.now(UTC)
+        started = time.perf_counter()
+        size = 0
+        futures = []
+        for i in range(events):
+            envelope = new_envelope(stage.make_input(i, now), subject=f"drain/{i}", case_id=stage.case_of(i), time=now)
+            body = envelope.model_dump_json().encode()
+            size += len(body)
+            futures.append(await js.publish_async(stage.input_subject, body,
+                                                  headers={"Nats-Msg-Id": str(envelope.id)}))
+        acks = await asyncio.gather(*futures)
+        if any(a.duplicate for a in acks):
+            raise RuntimeError("drain input deduplicated: ids must be new")
+        return time.perf_counter() - started, size // max(1, events)
+    finally:
+        await nc.close()
+
+
+async def _raw_consume(nats_url: str, subject: str, events: int, fetch_batch: int = 256) -> float:
+    """Seconds for a fresh nats-py durable pull consumer to fetch and ack the same `events` messages."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        stream = await js.find_stream_name_by_subject(subject)
+        durable = f"bench_raw_{uuid.uuid4().hex[:8]}"
+        sub = await js.pull_subscribe(subject, durable=durable, stream=stream,
+                                      config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT))
+        received = 0
+        started = time.perf_counter()
+        while received < events:
+            batch = await sub.fetch(min(fetch_batch, events - received), timeout=10)
+            for msg in batch:
+                await msg.ack()
+            received += len(batch)
+        await nc.flush()
+        seconds = time.perf_counter() - started
+        await js.delete_consumer(stream, durable)
+        return seconds
+    finally:
+        await nc.close()
+
+
+def run(stage_key: str, events: int, data_dir: Path, *, postgres_url: str | None = None, replicas: int = 1,
+        timeout: float = 900.0, say: Callable[[str], None] = print) -> DrainResult:
+    stage = STAGES[stage_key]
+    stack = Stack(data_dir, nats_port=free_port(), ports={name: free_port() for name in SERVICES},
+                  postgres_url=postgres_url, replicas=replicas)
+    try:
+        stack.start([stage.service], timeout=180)
+        for name in [n for n in stack.processes if n != "nats"]:
+            stack.kill(name, signal.SIGTERM)
+        publish_s, _size = asyncio.run(_publish(stack.nats_url, stage, events))
+        say(f"drain {stage_key} ×{replicas} ({'PostgreSQL' if postgres_url else 'SQLite'}): "
+            f"{events} events waiting; starting the service")
+        started = time.monotonic()
+        for replica in range(1, replicas + 1):
+            stack.start_service(stage.service, replica)
+        first_at = None
+        first_count = 0
+        while True:
+            count = _count(stack, stage.service, stage.output_table)
+            now = time.monotonic() - started
+            if count and first_at is None:
+                first_at, first_count = now, count
+            if count >= events:
+                break
+            if now > timeout:
+                raise TimeoutError(f"drain {stage_key}: {count} of {events} after {timeout:.0f}s")
+            time.sleep(0.25)
+        drained_at = time.monotonic() - started
+        assert first_at is not None
+        per_s = (events - first_count) / max(drained_at - first_at, 1e-9)
+        raw_s = asyncio.run(_raw_consume(stack.nats_url, stage.input_subject, events))
+        result = DrainResult(
+            stage=stage.name, service=stage.service, database="PostgreSQL" if postgres_url else "SQLite",
+            replicas=replicas, events=events, publish_per_s=round(events / publish_s, 1),
+            first_output_s=round(first_at, 2), drained_s=round(drained_at, 2), per_s=round(per_s, 1),
+            raw_consume_per_s=round(events / raw_s, 1),
+        )
+        say(f"drain {stage_key} ×{replicas}: {result.per_s}/s, raw consume {result.raw_consume_per_s}/s, "
+            f"ratio {result.ratio:.3f}")
+        return result
+    finally:
+        stack.stop()
