@@ -17,7 +17,8 @@ def test_bench_smoke_run_writes_a_complete_report(tmp_path: Path) -> None:
     n = 50
     code = main(["--tasks", str(n), "--chain-share", "0.04", "--speed", "172800", "--timeout", "240",
                  "--timer-sizes", "1000,5000", "--timer-repetitions", "2", "--api-requests", "20",
-                 "--concurrency", "4", "--profile-seconds", "0", "--out", str(tmp_path)])
+                 "--concurrency", "4", "--profile-seconds", "0", "--drain-events", "100",
+                 "--drain-stages", "supervision,audit", "--out", str(tmp_path)])
     assert code == 0
     [report] = tmp_path.glob("*-50.md")
     results = json.loads(report.with_suffix(".json").read_text())
@@ -37,3 +38,10 @@ def test_bench_smoke_run_writes_a_complete_report(tmp_path: Path) -> None:
     assert (tmp_path / f"{report.stem}-burst.png").exists()
     assert (tmp_path / f"{report.stem}-api.png").exists()
     assert "## 6. Where the time goes" in report.read_text()
+    drains = {(d["service"], d["database"], d["replicas"]): d for d in results["drain"]}
+    assert {("supervision", "SQLite", 1), ("audit", "SQLite", 1)} <= set(drains)
+    for d in drains.values():  # every waiting event persisted once: none lost, none doubled
+        assert (d["events"], d["persisted"]) == (100, 100), d
+        assert d["per_s"] > 0 and d["raw_consume_per_s"] > 0
+    assert "## 2b. Backlog drain per stage" in report.read_text()
+    assert (tmp_path / f"{report.stem}-drain.png").exists()

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import platform
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sanwei.bench import api_load, baseline, timer_scaling
+from sanwei.bench import api_load, baseline, drain, timer_scaling
 from sanwei.bench.burst import SERVICE_NAMES, Burst, BurstSettings, bearer, db_path, office, query
 from sanwei.bench.report import charts, render
 from sanwei.bench.stats import collapsed_profile_summary, ratio
@@ -40,11 +41,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--timer-repetitions", type=int, default=None)
     p.add_argument("--profile-seconds", type=float, default=30.0, help="py-spy recording from the tick; 0: none")
     p.add_argument("--profile-services", default="registry,supervision,audit")
+    p.add_argument("--drain-events", type=int, default=None,
+                   help="events waiting for each stage in the backlog drain (default 5000, quick 2000; 0: none)")
+    p.add_argument("--drain-stages", default=",".join(drain.STAGES), help="stages to drain, comma separated")
+    p.add_argument("--postgres", default=os.environ.get("SANWEI_TEST_DATABASE_URL") or None,
+                   help="PostgreSQL server URL for the drain's PostgreSQL rows (one and two replicas); "
+                        "default $SANWEI_TEST_DATABASE_URL; none: SQLite rows only")
     p.add_argument("--out", type=Path, default=Path("docs/bench"))
     p.add_argument("--keep", action="store_true", help="keep the stack's data directory")
     args = p.parse_args(argv)
     if args.quick:
         args.tasks = QUICK_TASKS
+    if args.drain_events is None:
+        args.drain_events = 2000 if args.quick else 5000
     if args.api_requests is None:
         args.api_requests = 500 if args.quick else 2000
     if args.timer_repetitions is None:
@@ -78,8 +87,6 @@ def machine() -> dict[str, Any]:
             return metadata.version(name)
         except metadata.PackageNotFoundError:
             return "-"
-
-    import os
 
     return {
         "nproc": os.cpu_count(), "RAM": ram, "CPU": cpu, "load average at start": " ".join(load),
@@ -146,6 +153,21 @@ def api_section(burst: Burst, requests: int, concurrency: int) -> list[dict[str,
     return out
 
 
+def drain_section(args: argparse.Namespace, data_dir: Path) -> list[dict[str, Any]]:
+    """Each stage's backlog drain on SQLite; supervision's on PostgreSQL with one and two replicas."""
+    if args.drain_events <= 0:
+        return []
+    runs: list[tuple[str, str | None, int]] = [(s, None, 1) for s in args.drain_stages.split(",") if s]
+    if args.postgres and "supervision" in args.drain_stages:
+        runs += [("supervision", args.postgres, 1), ("supervision", args.postgres, 2)]
+    out = []
+    for i, (stage, postgres, replicas) in enumerate(runs):
+        result = drain.run(stage, args.drain_events, data_dir / f"drain-{i}", postgres_url=postgres,
+                           replicas=replicas, timeout=args.timeout, say=say)
+        out.append({**result.__dict__, "ratio": round(result.ratio, 4)})
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
@@ -194,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
 
             shutil.rmtree(scratch, ignore_errors=True)
     r["burst"] = burst.result.__dict__
+    with tempfile.TemporaryDirectory(prefix="sanwei-bench-drain-") as drain_dir:
+        r["drain"] = drain_section(args, Path(drain_dir))
     sizes = tuple(int(x) for x in args.timer_sizes.split(",") if x)
     say(f"due-timer sweep among {sizes} stored timers")
     with tempfile.TemporaryDirectory(prefix="sanwei-bench-timers-") as timers_dir:
@@ -217,9 +241,19 @@ def main(argv: list[str] | None = None) -> int:
          "≥ 0.25"],
         ["due-timer sweep ratio, largest / smallest store", r["timer_ratio"], "≤ 1.5"],
     ]
+    sqlite_drains = [d for d in r["drain"] if d["database"] == "SQLite"]
+    if sqlite_drains:
+        slowest = min(sqlite_drains, key=lambda d: d["ratio"])
+        r["summary"].append([f"backlog drain, slowest stage ({slowest['service']}) events/s ÷ raw consume",
+                             slowest["ratio"], "≥ 0.25"])
+    postgres = {d["replicas"]: d for d in r["drain"] if d["database"] == "PostgreSQL"}
+    if 1 in postgres and 2 in postgres:
+        r["summary"].append(["supervision drain on PostgreSQL, two replicas ÷ one",
+                             round(ratio(postgres[2]["per_s"], postgres[1]["per_s"]), 2), "—"])
     r["noise"] = ("The machine was shared with other engineers' test runs while this ran (see the load average): "
                   "absolute numbers are noisy; the ratios within this one run are what count.")
     r["burst_method"] = (Burst.__module__ and (sys.modules[Burst.__module__].__doc__ or "").strip())
+    r["drain_method"] = (drain.__doc__ or "").strip()
     r["charts"] = charts(r, args.out, stem)
     (args.out / f"{stem}.json").write_text(json.dumps(r, ensure_ascii=False, indent=1, default=str))
     (args.out / f"{stem}.md").write_text(render(r))

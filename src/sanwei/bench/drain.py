@@ -10,7 +10,8 @@ drain takes the calendar out of one stage at a time:
    with nats-py `publish_async`, as the producing service's relay would.
 3. Start the service (`replicas` of it: they share the durable consumer and the
    database, so PostgreSQL) and count its output rows in its database until all N are
-   persisted. Rate = outputs persisted / (last − first output seen).
+   persisted. Rate = N / (when all N were seen persisted − when the first was made, read
+   from the rows' own timestamp): the service's boot is not counted, its commits are.
 
 The same run measures raw nats-py JetStream consuming (pull, ack) the same N messages
 from the same stream on the same server, so the ratio holds whatever the machine's load.
@@ -49,6 +50,7 @@ class Stage:
     make_input: Callable[[int, datetime], Any]  # i, now → event data
     case_of: Callable[[int], str]
     output_table: str
+    output_time: str  # the column holding when the service made the row (its clock runs at real time here)
 
 
 def _overdue(i: int, now: datetime) -> TaskOverdue:
@@ -72,13 +74,13 @@ def _referral(i: int, now: datetime) -> ReferralRequested:
 
 STAGES = {
     "supervision": Stage("task.overdue → 督办通知书", "supervision", "sanwei.registry.task.v1.overdue",
-                         _overdue, lambda i: f"drain-task-{i}", "notices"),
+                         _overdue, lambda i: f"drain-task-{i}", "notices", "issued_at"),
     "media": Stage("notice.unrectified → 曝光台 exposure", "media", "sanwei.supervision.notice.v1.unrectified",
-                   _unrectified, lambda i: f"drain-task-{i}", "exposures"),
+                   _unrectified, lambda i: f"drain-task-{i}", "exposures", "published_at"),
     "discipline": Stage("referral.requested → clue (问题线索)", "discipline", "sanwei.media.referral.v1.requested",
-                        _referral, lambda i: f"drain-case-{i}", "clues"),
+                        _referral, lambda i: f"drain-case-{i}", "clues", "registered_at"),
     "audit": Stage("any event → audit log (hash chain)", "audit", "sanwei.registry.task.v1.overdue",
-                   _overdue, lambda i: f"drain-task-{i}", "audit_events"),
+                   _overdue, lambda i: f"drain-task-{i}", "audit_events", "recorded_at"),
 }
 
 
@@ -94,28 +96,40 @@ class DrainResult:
     drained_s: float
     per_s: float
     raw_consume_per_s: float
+    persisted: int  # output rows once the raw consumer is done too: exactly `events`, none lost or doubled
 
     @property
     def ratio(self) -> float:
         return self.per_s / self.raw_consume_per_s if self.raw_consume_per_s else float("nan")
 
 
-def _count(stack: Stack, service: str, table: str) -> int:
+def _query(stack: Stack, service: str, sql: str) -> Any:
+    """One value from the service's database, read while it writes (our own table names only)."""
     if stack.postgres_url is None:
-        return int(scalar(db_path(stack, service), f"SELECT count(*) FROM {table}") or 0)  # noqa: S608 - our names
-    return asyncio.run(_count_postgresql(stack.databases[service], table))
+        return scalar(db_path(stack, service), sql)
+    return asyncio.run(_query_postgresql(stack.databases[service], sql))
 
 
-async def _count_postgresql(url: str, table: str) -> int:
+async def _query_postgresql(url: str, sql: str) -> Any:
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())  # noqa: S608
+            return (await conn.execute(text(sql))).scalar_one()
     finally:
         await engine.dispose()
+
+
+def _count(stack: Stack, stage: Stage) -> int:
+    return int(_query(stack, stage.service, f"SELECT count(*) FROM {stage.output_table}") or 0)  # noqa: S608
+
+
+def _first_made_at(stack: Stack, stage: Stage) -> datetime:
+    value = _query(stack, stage.service, f"SELECT min({stage.output_time}) FROM {stage.output_table}")  # noqa: S608
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 async def _publish(nats_url: str, stage: Stage, events: int) -> tuple[float, int]:
@@ -177,30 +191,24 @@ def run(stage_key: str, events: int, data_dir: Path, *, postgres_url: str | None
         publish_s, _size = asyncio.run(_publish(stack.nats_url, stage, events))
         say(f"drain {stage_key} ×{replicas} ({'PostgreSQL' if postgres_url else 'SQLite'}): "
             f"{events} events waiting; starting the service")
-        started = time.monotonic()
+        started = datetime.now(UTC)
         for replica in range(1, replicas + 1):
             stack.start_service(stage.service, replica)
-        first_at = None
-        first_count = 0
-        while True:
-            count = _count(stack, stage.service, stage.output_table)
-            now = time.monotonic() - started
-            if count and first_at is None:
-                first_at, first_count = now, count
-            if count >= events:
-                break
-            if now > timeout:
+        while (count := _count(stack, stage)) < events:
+            if (datetime.now(UTC) - started).total_seconds() > timeout:
                 raise TimeoutError(f"drain {stage_key}: {count} of {events} after {timeout:.0f}s")
-            time.sleep(0.25)
-        drained_at = time.monotonic() - started
-        assert first_at is not None
-        per_s = (events - first_count) / max(drained_at - first_at, 1e-9)
+            time.sleep(0.1)
+        drained_at = datetime.now(UTC)
+        first_at = _first_made_at(stack, stage)
+        per_s = events / max((drained_at - first_at).total_seconds(), 1e-9)
         raw_s = asyncio.run(_raw_consume(stack.nats_url, stage.input_subject, events))
+        persisted = _count(stack, stage)
         result = DrainResult(
             stage=stage.name, service=stage.service, database="PostgreSQL" if postgres_url else "SQLite",
             replicas=replicas, events=events, publish_per_s=round(events / publish_s, 1),
-            first_output_s=round(first_at, 2), drained_s=round(drained_at, 2), per_s=round(per_s, 1),
-            raw_consume_per_s=round(events / raw_s, 1),
+            first_output_s=round((first_at - started).total_seconds(), 2),
+            drained_s=round((drained_at - started).total_seconds(), 2), per_s=round(per_s, 1),
+            raw_consume_per_s=round(events / raw_s, 1), persisted=persisted,
         )
         say(f"drain {stage_key} ×{replicas}: {result.per_s}/s, raw consume {result.raw_consume_per_s}/s, "
             f"ratio {result.ratio:.3f}")

@@ -89,6 +89,20 @@ def render(r: dict[str, Any]) -> str:
     if r.get("charts", {}).get("rates"):
         out.append(f"![events per second per stage vs the baseline]({r['charts']['rates']})")
         out.append("")
+    drains = r.get("drain", [])
+    if drains:
+        out.append("## 2b. Backlog drain per stage (the calendar taken out)")
+        out.append("")
+        out.append(r.get("drain_method", ""))
+        out.append("")
+        out.append(table(["stage", "service", "database", "replicas", "events", "first output (s)",
+                          "all persisted (s)", "sanwei events/s", "raw consume msgs/s", "ratio"],
+                         [[d["stage"], d["service"], d["database"], d["replicas"], d["events"], d["first_output_s"],
+                           d["drained_s"], d["per_s"], d["raw_consume_per_s"], d["ratio"]] for d in drains]))
+        out.append("")
+    if r.get("charts", {}).get("drain"):
+        out.append(f"![backlog drain per stage]({r['charts']['drain']})")
+        out.append("")
     out.append("## 3. Scaling of the due-timer sweep")
     out.append("")
     sweeps = r.get("timers", [])
@@ -194,6 +208,23 @@ def charts(r: dict[str, Any], out_dir: Path, stem: str) -> dict[str, str]:
         fig.savefig(out_dir / name, dpi=110)
         plt.close(fig)
         made["rates"] = name
+    drains = r.get("drain", [])
+    if drains:
+        fig, ax = plt.subplots(figsize=(9, 0.45 * len(drains) + 1.5))
+        labels = [f"{d['service']} ×{d['replicas']} {d['database']}" for d in drains]
+        ax.barh(labels, [d["per_s"] for d in drains], color="tab:blue", label="sanwei stage, persisted/s")
+        ax.barh(labels, [d["raw_consume_per_s"] for d in drains], color="tab:gray", alpha=0.3,
+                label="raw JetStream consume, same messages")
+        ax.set_xscale("log")
+        ax.invert_yaxis()
+        ax.set_xlabel("events per second (log)")
+        ax.set_title("Backlog drain: each stage vs raw JetStream consuming the same messages")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        name = f"{stem}-drain.png"
+        fig.savefig(out_dir / name, dpi=110)
+        plt.close(fig)
+        made["drain"] = name
     api = r.get("api", [])
     if api:
         fig, ax = plt.subplots(figsize=(9, 4))
