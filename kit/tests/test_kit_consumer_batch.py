@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 SUBJECT = "sanwei.progress.completion.v1.accepted"
 
 
-async def _runtime(tmp_path: Path, nats_url: str, handler: Any) -> tuple[Runtime, Table]:
+async def _runtime(tmp_path: Path, nats_url: str, handler: Any, handle_many: Any = None) -> tuple[Runtime, Table]:
     metadata = new_metadata()
     tables = KitTables(metadata)
     effects = Table("effects", metadata, Column("task_id", String(50), nullable=False))
@@ -46,8 +46,13 @@ async def _runtime(tmp_path: Path, nats_url: str, handler: Any) -> tuple[Runtime
         await handler(conn, event)
         await conn.execute(effects.insert().values(task_id=event.data.task_id))
 
+    async def record_many(conn, events) -> None:  # type: ignore[no-untyped-def]
+        await handle_many(conn, events)
+        await conn.execute(effects.insert(), [{"task_id": event.data.task_id} for event in events])
+
+    subscription = Subscription(CompletionAccepted, record, handle_many=record_many if handle_many else None)
     runtime.build_app(title="probe", description="", routers=[],
-                      subscriptions=[Subscription(CompletionAccepted, record)], timer_handlers={},
+                      subscriptions=[subscription], timer_handlers={},
                       migrations_dir=tmp_path)
     async with runtime.db.transaction() as conn:
         await conn.run_sync(metadata.create_all)
@@ -136,3 +141,52 @@ async def test_waiting_messages_are_handled_in_one_transaction_and_a_poison_one_
 
 async def _is_set(event: asyncio.Event) -> bool:
     return event.is_set()
+
+
+async def test_a_batch_handler_gets_the_waiting_events_as_one_list_and_falls_back_to_one_by_one(
+        tmp_path, nats_server):
+    gate = asyncio.Event()
+    entered = asyncio.Event()
+    batches: list[list[str]] = []
+    alone: list[str] = []
+
+    async def handler(conn, event) -> None:  # type: ignore[no-untyped-def]
+        if event.data.task_id == "gate":
+            entered.set()
+            await gate.wait()
+        alone.append(event.data.task_id)
+
+    async def handle_many(conn, events) -> None:  # type: ignore[no-untyped-def]
+        ids = [event.data.task_id for event in events]
+        if "refused-together" in ids:
+            raise ValueError("this batch cannot be handled together")
+        batches.append(ids)
+
+    runtime, effects = await _runtime(tmp_path, nats_server, handler, handle_many)
+    try:
+        await _publish(nats_server, ["gate"])  # a lone event: the single handler, at once
+        await asyncio.wait_for(entered.wait(), 10)
+        waiting = [f"t{i}" for i in range(10)]
+        await _publish(nats_server, waiting)
+        gate.set()
+
+        async def handled(count: int) -> bool:
+            return sum((await _effects(runtime, effects)).values()) == count
+
+        await _eventually(lambda: handled(11))
+        assert alone == ["gate"]
+        assert [task for batch in batches for task in batch] == waiting  # in the order they came
+        assert len(batches) < len(waiting)
+
+        # A batch its handler refuses: each event is handled alone instead, once.
+        gate.clear()
+        entered.clear()
+        await _publish(nats_server, ["gate"])
+        await _eventually(lambda: _is_set(entered))
+        await _publish(nats_server, ["u1", "refused-together", "u2"])
+        gate.set()
+        await _eventually(lambda: handled(15))
+        assert alone[-3:] == ["u1", "refused-together", "u2"]
+        assert (await _effects(runtime, effects))["refused-together"] == 1
+    finally:
+        await runtime.stop()

@@ -47,14 +47,22 @@ from sanwei_kit.tracing import continued_trace
 log = structlog.get_logger(__name__)
 
 EventHandler = Callable[[AsyncConnection, Envelope[Any]], Awaitable[None]]
+BatchHandler = Callable[[AsyncConnection, list[Envelope[Any]]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Subscription:
-    """A service handles events of one contract model with one handler."""
+    """A service handles events of one contract model with one handler.
+
+    `handle_many`, when given, handles the events waiting together (in the order they came,
+    in one transaction) with the same effect as `handler` on each in turn, in fewer
+    statements (one query for all, bulk inserts). If it raises, the batch rolls back and
+    each event goes through `handler` alone, with retries and dead letters as usual.
+    """
 
     model: type[BaseModel]
     handler: EventHandler
+    handle_many: BatchHandler | None = None
 
     @property
     def spec(self) -> EventSpec:
@@ -267,13 +275,21 @@ class ReliableConsumer:
                 select(inbox.c.event_id).where(inbox.c.consumer == self.name, inbox.c.event_id.in_(ids))
             )).scalars())
             for delivery, envelope in valid:
-                with _event_context(envelope), continued_trace(delivery.headers):
-                    if str(envelope.id) in seen:
+                if str(envelope.id) in seen:
+                    with _event_context(envelope):
                         log.info("consumer.duplicate_ignored", consumer=self.name)
-                        continue
-                    seen.add(str(envelope.id))
-                    await self.subscription.handler(conn, envelope)
+                    continue
+                seen.add(str(envelope.id))
                 handled.append((delivery, envelope))
+            handle_many = self.subscription.handle_many
+            if handle_many is not None and handled:
+                # The first event's trace continues: a batch is one piece of work.
+                with continued_trace(handled[0][0].headers):
+                    await handle_many(conn, [envelope for _, envelope in handled])
+            else:
+                for delivery, envelope in handled:
+                    with _event_context(envelope), continued_trace(delivery.headers):
+                        await self.subscription.handler(conn, envelope)
             if handled:
                 now = datetime.now(UTC)
                 await conn.execute(insert(inbox), [

@@ -13,7 +13,7 @@ this week"), explained, re-armed when the calendar changes, and claimed with
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -52,17 +52,37 @@ async def schedule(
     payload: dict[str, Any] | None = None,
 ) -> None:
     """Arm a timer; an earlier pending timer of the same kind and key is replaced."""
-    await cancel(conn, tables, kind=kind, key=key)
-    await conn.execute(tables.timers.insert(), {
-        "kind": kind, "key": key, "due_at": due_at, "payload": payload or {}, "created_at": datetime.now(UTC),
-    })
+    await schedule_many(conn, tables, kind=kind, due={key: due_at}, payload=payload)
+
+
+async def schedule_many(
+    conn: AsyncConnection,
+    tables: KitTables,
+    *,
+    kind: str,
+    due: Mapping[str, datetime],
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Arm a timer of `kind` for each key (key → due_at) in two statements; earlier pending ones are replaced."""
+    if not due:
+        return
+    await _cancel_keys(conn, tables, kind, list(due))
+    now = datetime.now(UTC)
+    await conn.execute(tables.timers.insert(), [
+        {"kind": kind, "key": key, "due_at": due_at, "payload": payload or {}, "created_at": now}
+        for key, due_at in due.items()
+    ])
 
 
 async def cancel(conn: AsyncConnection, tables: KitTables, *, kind: str, key: str) -> None:
+    await _cancel_keys(conn, tables, kind, [key])
+
+
+async def _cancel_keys(conn: AsyncConnection, tables: KitTables, kind: str, keys: list[str]) -> None:
     t = tables.timers
     await conn.execute(
         update(t)
-        .where(and_(t.c.kind == kind, t.c.key == key, t.c.fired_at.is_(None), t.c.cancelled_at.is_(None)))
+        .where(and_(t.c.kind == kind, t.c.key.in_(keys), t.c.fired_at.is_(None), t.c.cancelled_at.is_(None)))
         .values(cancelled_at=datetime.now(UTC))
     )
 

@@ -22,6 +22,7 @@ from sanwei_contracts.events.supervision import NoticeIssued, NoticeUnrectified
 from sanwei_contracts.examples import example_envelope
 from sanwei_kit.calendar import CHINA_TZ
 from sanwei_kit.clock import FakeClock
+from sanwei_kit.errors import Conflict
 from sanwei_kit.testing import build_test_app, service_harness
 
 pytestmark = pytest.mark.handler
@@ -162,6 +163,40 @@ async def test_an_event_reusing_a_recorded_id_with_other_content_is_not_recorded
         found = (await h.client.get("/events")).json()
         assert len(found) == 1
         assert found[0]["data"]["unit"] == "区发改局"
+
+
+async def test_events_recorded_together_make_the_same_chain_as_one_by_one(app, tmp_path, clock) -> None:
+    events = _case_events()
+    async with service_harness(app) as h:
+        service = AuditService(h.runtime)
+        async with h.runtime.db.transaction() as conn:
+            await service.record_many(conn, events[:3])
+        async with h.runtime.db.transaction() as conn:  # one already recorded, one twice in the batch
+            await service.record_many(conn, [events[2], *events[3:], events[-1]])
+        together = (await h.client.get("/events", params={"limit": 100})).json()
+        assert (await h.client.get("/audit/verify")).json()["ok"]
+    alone_app = build_test_app(create_app, AuditSettings, metadata, kit, tmp_path / "alone", clock)
+    async with service_harness(alone_app) as h:
+        service = AuditService(h.runtime)
+        for envelope in events:
+            async with h.runtime.db.transaction() as conn:
+                await service.record(conn, envelope)
+        alone = (await h.client.get("/events", params={"limit": 100})).json()
+    assert [e["event_id"] for e in together] == [str(e.id) for e in events]
+    assert [(e["seq"], e["hash"]) for e in together] == [(e["seq"], e["hash"]) for e in alone]
+
+
+async def test_a_batch_with_an_event_reusing_a_recorded_id_with_other_content_is_refused_whole(app) -> None:
+    original = _case_events()[2]
+    forged = original.model_copy(update={"data": original.data.model_copy(update={"unit": "区财政局"})})
+    async with service_harness(app) as h:
+        service = AuditService(h.runtime)
+        async with h.runtime.db.transaction() as conn:
+            await service.record(conn, original)
+        with pytest.raises(Conflict):
+            async with h.runtime.db.transaction() as conn:
+                await service.record_many(conn, [_case_events()[0], forged])
+        assert len((await h.client.get("/events")).json()) == 1
 
 
 async def test_tampering_with_one_stored_row_is_found_at_that_seq(app) -> None:

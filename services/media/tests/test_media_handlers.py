@@ -71,6 +71,27 @@ async def test_notice_unrectified_twice_publishes_exactly_one_exposure(app, cloc
         assert listed[0]["status"] == "open"
 
 
+async def test_notices_that_ran_out_together_get_one_exposure_each_with_its_timer(app, clock):
+    async with service_harness(app) as h:
+        subscription = next(c.subscription for c in h.runtime.consumers if c.spec.model is NoticeUnrectified)
+        earlier = _notice_unrectified(clock, str(uuid.uuid4()), "督〔2026〕1号")
+        await h.publish(earlier)  # exposed before, alone
+        batch = [_notice_unrectified(clock, str(uuid.uuid4()), f"督〔2026〕{n}号") for n in (2, 3, 4)]
+        again = _notice_unrectified(clock, batch[0].case_id, "督〔2026〕2号")  # the same notice twice in the batch
+        async with h.runtime.db.transaction() as conn:
+            await subscription.handle_many(conn, [batch[0], again, _notice_unrectified(clock, earlier.case_id,
+                                                                                      "督〔2026〕1号"), *batch[1:]])
+        published = await h.emitted(PUBLISHED)
+        assert [p["data"]["origin_ref"] for p in published] == [f"督〔2026〕{n}号" for n in (1, 2, 3, 4)]
+        assert [p["causation_id"] for p in published[1:]] == [str(e.id) for e in batch]
+        assert {p["data"]["deadline"] for p in published} == {"2026-10-10"}
+        exposure = (await h.client.get(f"/exposures/{published[1]['data']['exposure_id']}")).json()
+        assert [line["kind"] for line in exposure["history"]] == ["published"]
+        clock.set(DUE + timedelta(days=1))
+        assert await h.fire_timers() == 4  # each 整改时限 armed once
+        assert len(await h.emitted(UNRECTIFIED)) == 4
+
+
 async def test_rectification_closes_the_case_and_the_timer_never_fires(app, clock):
     async with service_harness(app) as h:
         exposure = await _expose(h.client)

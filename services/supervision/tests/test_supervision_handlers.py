@@ -88,6 +88,28 @@ async def test_an_overdue_task_gets_exactly_one_numbered_notice(app, clock):
         assert [n["number"] for n in notices] == ["督〔2026〕1号"]
 
 
+async def test_overdue_tasks_that_waited_together_get_one_notice_each_numbered_in_their_order(app, clock):
+    async with service_harness(app) as h:
+        subscription = h.runtime.consumers[0].subscription
+        first = _overdue(clock)
+        await h.publish(first)  # issued earlier, alone: 督〔2026〕1号
+        waiting = [_overdue(clock) for _ in range(4)]
+        again = _overdue(clock, waiting[1].data.task_id)  # the same task announced twice in the burst
+        async with h.runtime.db.transaction() as conn:
+            await subscription.handle_many(conn, [*waiting[:2], again, _overdue(clock, first.data.task_id), *waiting[2:]])
+        issued = await h.emitted(ISSUED)
+        assert [e["data"]["task_id"] for e in issued] == [first.data.task_id, *[w.data.task_id for w in waiting]]
+        assert [e["data"]["number"] for e in issued] == [f"督〔2026〕{i}号" for i in range(1, 6)]
+        assert [e["causation_id"] for e in issued[1:]] == [str(w.id) for w in waiting]
+        assert {e["data"]["deadline"] for e in issued} == {"2026-10-13"}
+        # Each batch notice's 整改时限 timer is armed: it fires unrectified once, like a lone one's.
+        clock.set(datetime(2026, 10, 14, 0, 1, tzinfo=CHINA_TZ))
+        assert await h.fire_timers() == 5
+        assert len(await h.emitted(UNRECTIFIED)) == 5
+        numbers = [n["number"] for n in (await h.client.get("/notices", params={"limit": 100})).json()]
+        assert sorted(numbers) == sorted(f"督〔2026〕{i}号" for i in range(1, 6))
+
+
 async def test_an_accepted_report_rectifies_the_notice_and_its_deadline_never_fires(app, clock):
     async with service_harness(app) as h:
         notice = await _notice_for(h, clock)

@@ -9,7 +9,7 @@ from sanwei_kit.timers import TimerHandler
 
 
 def subscriptions(service: AuditService) -> list[Subscription]:
-    return [Subscription(spec.model, service.record) for spec in consumed_by("audit")]
+    return [Subscription(spec.model, service.record, handle_many=service.record_many) for spec in consumed_by("audit")]
 
 
 def timer_handlers(service: AuditService) -> dict[str, TimerHandler]:

@@ -44,6 +44,31 @@ class AuditService:
         await repo.append(link, envelope, event.time, recorded_at=now)
         log.info("audit.recorded", seq=link.seq)
 
+    async def record_many(self, conn: AsyncConnection, events: list[Envelope[Any]]) -> None:
+        """`record` for events that waited together: one lookup, one head lock, one bulk insert.
+
+        Links are appended in the order the events came, exactly as one `record` after another.
+        """
+        repo = AuditRepository(conn)
+        envelopes = [event.model_dump(mode="json") for event in events]
+        recorded = await repo.recorded_envelopes([str(event.id) for event in events])
+        now = self.rt.clock.now()
+        head = await repo.locked_head(now)
+        rows = []
+        for event, envelope in zip(events, envelopes, strict=True):
+            earlier = recorded.get(str(event.id))
+            if earlier is not None:
+                if not same_content(earlier, envelope):
+                    raise Conflict(f"event {event.id} was already recorded with different content")
+                log.info("audit.duplicate_ignored", event_id=str(event.id))
+                continue
+            link = head.append(envelope)
+            head = head.advance(link)
+            recorded[str(event.id)] = link.canonical
+            rows.append((link, envelope, event.time))
+        await repo.append_many(rows, recorded_at=now)
+        log.info("audit.recorded_batch", count=len(rows), last_seq=head.seq)
+
     async def verify(self) -> Verification:
         """Recompute the whole chain, in batches, up to the head as it stood when verification began."""
         verifier = ChainVerifier()

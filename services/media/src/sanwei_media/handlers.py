@@ -11,7 +11,7 @@ from sanwei_media.service import EXPOSURE_DUE, MediaService
 
 def subscriptions(service: MediaService) -> list[Subscription]:
     return [
-        Subscription(NoticeUnrectified, service.on_notice_unrectified),
+        Subscription(NoticeUnrectified, service.on_notice_unrectified, handle_many=service.on_notices_unrectified),
         Subscription(OutcomePublished, service.on_outcome_published),
     ]
 

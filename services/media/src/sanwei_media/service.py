@@ -80,29 +80,34 @@ class MediaService:
 
     async def _publish(self, conn: AsyncConnection, exposure: Exposure, *, cause: Envelope[Any] | None,
                        actor: str | None) -> None:
-        repo = ExposureRepository(conn)
-        await repo.add(exposure)
-        await timers.schedule(conn, self.rt.tables, kind=EXPOSURE_DUE, key=exposure.id,
-                              due_at=exposure.deadline.due_at)
-        await self.rt.events.emit(
-            conn,
-            ExposurePublished(
-                exposure_id=exposure.id,
-                unit=exposure.unit,
-                title=exposure.title,
-                problem=exposure.problem,
-                origin=exposure.origin.value,
-                origin_ref=exposure.origin_ref,
-                published_at=exposure.published_at,
-                deadline=exposure.deadline.day,
-                due_at=exposure.deadline.due_at,
-                evidence=list(exposure.evidence),
-            ),
-            subject=f"exposure/{exposure.id}",
-            case_id=exposure.case_id,
-            cause=cause,
-            actor=actor,
-        )
+        await self._publish_many(conn, [(exposure, cause)], actor=actor)
+
+    async def _publish_many(self, conn: AsyncConnection, published: list[tuple[Exposure, Envelope[Any] | None]], *,
+                            actor: str | None) -> None:
+        """Store new exposures (each with the event that caused it), arm their 整改时限, announce them."""
+        await ExposureRepository(conn).add_many([exposure for exposure, _ in published])
+        await timers.schedule_many(conn, self.rt.tables, kind=EXPOSURE_DUE,
+                                   due={exposure.id: exposure.deadline.due_at for exposure, _ in published})
+        for exposure, cause in published:
+            await self.rt.events.emit(
+                conn,
+                ExposurePublished(
+                    exposure_id=exposure.id,
+                    unit=exposure.unit,
+                    title=exposure.title,
+                    problem=exposure.problem,
+                    origin=exposure.origin.value,
+                    origin_ref=exposure.origin_ref,
+                    published_at=exposure.published_at,
+                    deadline=exposure.deadline.day,
+                    due_at=exposure.deadline.due_at,
+                    evidence=list(exposure.evidence),
+                ),
+                subject=f"exposure/{exposure.id}",
+                case_id=exposure.case_id,
+                cause=cause,
+                actor=actor,
+            )
 
     def _new_exposure(self, new: NewExposure, actor: str | None, private_names: list[str] | None = None) -> Exposure:
         """An exposure as it will be public: phone and ID numbers and the citizen's name masked at the source."""
@@ -260,22 +265,35 @@ class MediaService:
 
     async def on_notice_unrectified(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
         """A 督办通知书 ran out unrectified: expose it on the 曝光台, once per notice."""
-        notice = event.data
-        repo = ExposureRepository(conn)
-        if await repo.find_by_origin(Origin.NOTICE_UNRECTIFIED, notice.number):
-            return
-        exposure = Exposure.publish(
-            id=str(uuid.uuid4()),
-            case_id=event.case_id,
-            unit=notice.unit,
-            title=f"{notice.number}督办问题逾期未整改",
-            problem=notice.problem,
-            origin=Origin.NOTICE_UNRECTIFIED,
-            origin_ref=notice.number,
-            deadline=self._deadline(None),
-            now=self.rt.clock.now(),
-        )
-        await self._publish(conn, exposure, cause=event, actor=None)
+        await self.on_notices_unrectified(conn, [event])
+
+    async def on_notices_unrectified(self, conn: AsyncConnection, events: list[Envelope[Any]]) -> None:
+        """`on_notice_unrectified` for notices that ran out together: one lookup of those already exposed,
+        the exposures and their timers stored in bulk, in the order the events came."""
+        exposed = await ExposureRepository(conn).origin_refs_exposed(
+            Origin.NOTICE_UNRECTIFIED, [event.data.number for event in events])
+        now = self.rt.clock.now()
+        deadline = self._deadline(None)
+        published: list[tuple[Exposure, Envelope[Any] | None]] = []
+        for event in events:
+            notice = event.data
+            if notice.number in exposed:
+                continue
+            exposed.add(notice.number)
+            exposure = Exposure.publish(
+                id=str(uuid.uuid4()),
+                case_id=event.case_id,
+                unit=notice.unit,
+                title=f"{notice.number}督办问题逾期未整改",
+                problem=notice.problem,
+                origin=Origin.NOTICE_UNRECTIFIED,
+                origin_ref=notice.number,
+                deadline=deadline,
+                now=now,
+            )
+            published.append((exposure, event))
+        if published:
+            await self._publish_many(conn, published, actor=None)
 
     async def follow_up(self, exposure_id: str, *, note: str, by: str, evidence: tuple[str, ...] = ()) -> Exposure:
         """整改进行时: record what the press found when following the rectification, with its evidence."""

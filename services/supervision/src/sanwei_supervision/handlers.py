@@ -9,7 +9,7 @@ from sanwei_supervision.service import NOTICE_DUE, SupervisionService
 
 
 def subscriptions(service: SupervisionService) -> list[Subscription]:
-    return [Subscription(TaskOverdue, service.on_task_overdue)]
+    return [Subscription(TaskOverdue, service.on_task_overdue, handle_many=service.on_tasks_overdue)]
 
 
 def timer_handlers(service: SupervisionService) -> dict[str, TimerHandler]:

@@ -108,18 +108,29 @@ class SupervisionService:
         now = self.rt.clock.now()
         year = numbering_year(now)
         number = YearlyNumber.next(year, await repo.last_seq(year), self.settings.notice_number_prefix)
-        notice_id = str(uuid.uuid4())
-        notice = Notice.issue(
-            notice_id=notice_id, number=number, case_id=case_id or notice_id, trigger=trigger, unit=unit,
-            problem=problem, requirement=requirement, level=level, working_days=working_days,
-            calendar=self.rt.calendar, now=now, task_id=task_id,
-            cause_event_id=str(cause.id) if cause else None, issued_by=issued_by,
-            addressee=addressee or self.settings.notice_level_addressees.get(level), escalated_from=escalated_from,
-            repeat_of=repeat_of,
+        notice = self._new_notice(
+            number, now, case_id=case_id, trigger=trigger, unit=unit, problem=problem, requirement=requirement,
+            working_days=working_days, level=level, task_id=task_id, cause=cause, issued_by=issued_by,
+            addressee=addressee, escalated_from=escalated_from, repeat_of=repeat_of,
         )
         await repo.record_number(number)
         await repo.add(notice)
         await timers.schedule(conn, self.rt.tables, kind=NOTICE_DUE, key=notice.id, due_at=notice.deadline.due_at)
+        await self._announce(conn, notice, cause=cause, issued_by=issued_by)
+        return notice
+
+    def _new_notice(self, number: YearlyNumber, now: datetime, *, case_id: str | None, cause: Envelope[Any] | None,
+                    addressee: str | None, level: NoticeLevel, **fields: Any) -> Notice:
+        notice_id = str(uuid.uuid4())
+        return Notice.issue(
+            notice_id=notice_id, number=number, case_id=case_id or notice_id, level=level,
+            calendar=self.rt.calendar, now=now, cause_event_id=str(cause.id) if cause else None,
+            addressee=addressee or self.settings.notice_level_addressees.get(level), **fields,
+        )
+
+    async def _announce(self, conn: AsyncConnection, notice: Notice, *, cause: Envelope[Any] | None,
+                        issued_by: str | None) -> None:
+        """The notice.issued event of a notice just stored."""
         await self.rt.events.emit(
             conn,
             NoticeIssued(
@@ -134,28 +145,46 @@ class SupervisionService:
             cause=cause,
             actor=issued_by,
         )
-        return notice
 
     async def on_task_overdue(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
         """A task is overdue: the 指挥部 issues a 督办通知书 to its lead unit, once per task."""
-        data = event.data
-        existing = await NoticeRepository(conn).for_task(data.task_id, NoticeTrigger.TASK_OVERDUE)
-        if existing is not None:
-            log.info("notice.already_issued", task_id=data.task_id, number=str(existing.number))
+        await self.on_tasks_overdue(conn, [event])
+
+    async def on_tasks_overdue(self, conn: AsyncConnection, events: list[Envelope[Any]]) -> None:
+        """`on_task_overdue` for overdue tasks that waited together (a quarter-end burst): one lookup of
+        the notices already issued, the year's numbers taken as one block, the notices and their
+        整改时限 timers stored in bulk. Numbers follow the order the events came."""
+        repo = NoticeRepository(conn)
+        already = await repo.tasks_with_notice([e.data.task_id for e in events], NoticeTrigger.TASK_OVERDUE)
+        fresh = []
+        for event in events:
+            if event.data.task_id in already:
+                log.info("notice.already_issued", task_id=event.data.task_id)
+                continue
+            already.add(event.data.task_id)
+            fresh.append(event)
+        if not fresh:
             return
-        working_days = self.level_working_days(self.settings.notice_level)
-        await self._issue(
-            conn,
-            case_id=data.task_id,
-            trigger=NoticeTrigger.TASK_OVERDUE,
-            unit=data.lead_unit,
-            problem=overdue_problem(data.title, data.deadline),
-            requirement=None,
-            working_days=working_days,
-            level=self.settings.notice_level,
-            task_id=data.task_id,
-            cause=event,
-        )
+        now = self.rt.clock.now()
+        year = numbering_year(now)
+        last_seq = await repo.last_seq(year)
+        level = self.settings.notice_level
+        working_days = self.level_working_days(level)
+        notices = [
+            self._new_notice(
+                YearlyNumber.next(year, last_seq + i, self.settings.notice_number_prefix), now,
+                case_id=event.data.task_id, trigger=NoticeTrigger.TASK_OVERDUE, unit=event.data.lead_unit,
+                problem=overdue_problem(event.data.title, event.data.deadline), requirement=None,
+                working_days=working_days, level=level, task_id=event.data.task_id, cause=event, addressee=None,
+            )
+            for i, event in enumerate(fresh)
+        ]
+        await repo.record_number(notices[-1].number)
+        await repo.add_many(notices)
+        await timers.schedule_many(conn, self.rt.tables, kind=NOTICE_DUE,
+                                   due={notice.id: notice.deadline.due_at for notice in notices})
+        for notice, event in zip(notices, fresh, strict=True):
+            await self._announce(conn, notice, cause=event, issued_by=None)
 
     async def issue_notice(
         self,

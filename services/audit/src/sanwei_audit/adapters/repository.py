@@ -64,6 +64,27 @@ def _event_from_row(row: Any) -> RecordedEvent:
     )
 
 
+def _row(link: Link, envelope: dict[str, Any], time: datetime, recorded_at: datetime) -> dict[str, Any]:
+    causation_id = envelope.get("causation_id")
+    return {
+        "seq": link.seq,
+        "event_id": envelope["id"],
+        "type": envelope["type"],
+        "source": envelope["source"],
+        "subject": envelope["subject"],
+        "case_id": envelope["case_id"],
+        "time": time,
+        "causation_id": str(causation_id) if causation_id else None,
+        "actor": envelope.get("actor"),
+        "actor_role": envelope.get("actor_role"),
+        "actor_unit": envelope.get("actor_unit"),
+        "envelope": link.canonical,
+        "prev_hash": link.prev_hash,
+        "hash": link.hash,
+        "recorded_at": recorded_at,
+    }
+
+
 class AuditRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -88,29 +109,23 @@ class AuditRepository:
         query = select(audit_events.c.envelope).where(audit_events.c.event_id == event_id)
         return (await self._conn.execute(query)).scalar_one_or_none()
 
+    async def recorded_envelopes(self, event_ids: list[str]) -> dict[str, str]:
+        """The recorded envelopes of those of `event_ids` already on the chain, by event id."""
+        query = select(audit_events.c.event_id, audit_events.c.envelope).where(audit_events.c.event_id.in_(event_ids))
+        return {row.event_id: row.envelope for row in await self._conn.execute(query)}
+
     async def append(self, link: Link, envelope: dict[str, Any], time: datetime, recorded_at: datetime) -> None:
-        causation_id = envelope.get("causation_id")
+        await self.append_many([(link, envelope, time)], recorded_at=recorded_at)
+
+    async def append_many(self, links: list[tuple[Link, dict[str, Any], datetime]], recorded_at: datetime) -> None:
+        """Store consecutive links (each with its envelope and event time) and move the head to the last."""
+        if not links:
+            return
+        await self._conn.execute(insert(audit_events), [_row(link, envelope, time, recorded_at)
+                                                        for link, envelope, time in links])
+        last = links[-1][0]
         await self._conn.execute(
-            insert(audit_events).values(
-                seq=link.seq,
-                event_id=envelope["id"],
-                type=envelope["type"],
-                source=envelope["source"],
-                subject=envelope["subject"],
-                case_id=envelope["case_id"],
-                time=time,
-                causation_id=str(causation_id) if causation_id else None,
-                actor=envelope.get("actor"),
-                actor_role=envelope.get("actor_role"),
-                actor_unit=envelope.get("actor_unit"),
-                envelope=link.canonical,
-                prev_hash=link.prev_hash,
-                hash=link.hash,
-                recorded_at=recorded_at,
-            )
-        )
-        await self._conn.execute(
-            update(chain_head).where(chain_head.c.id == HEAD_ID).values(seq=link.seq, hash=link.hash,
+            update(chain_head).where(chain_head.c.id == HEAD_ID).values(seq=last.seq, hash=last.hash,
                                                                          updated_at=recorded_at)
         )
 

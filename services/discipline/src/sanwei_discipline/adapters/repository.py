@@ -150,8 +150,13 @@ class ClueRepository:
                                 start_after=lambda: self._issued(year))
 
     async def add(self, clue: Clue) -> None:
-        await self._conn.execute(clues.insert().values(id=clue.id, **_clue_values(clue)))
-        await self._append(clue)
+        # A new clue: all its sources and steps are new, so they are inserted without counting stored ones.
+        await self._conn.execute(clues.insert(), {"id": clue.id, **_clue_values(clue)})
+        for table, rows in ((clue_sources, [_source_row(s) for s in clue.sources]),
+                            (clue_steps, [_step_row(s) for s in clue.steps])):
+            if rows:
+                await self._conn.execute(table.insert(), [{"clue_id": clue.id, "position": i, **row}
+                                                          for i, row in enumerate(rows)])
 
     async def save(self, clue: Clue) -> None:
         await self._conn.execute(clues.update().where(clues.c.id == clue.id).values(**_clue_values(clue)))

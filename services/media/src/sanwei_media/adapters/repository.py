@@ -90,13 +90,27 @@ def _outcome_from_row(row: Any) -> PublishedOutcome:
     )
 
 
+def _history_row(entry: HistoryEntry) -> dict[str, Any]:
+    return {"at": entry.at, "kind": entry.kind.value, "text": entry.text, "by": entry.by,
+            "evidence": list(entry.evidence)}
+
+
 class ExposureRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
     async def add(self, exposure: Exposure) -> None:
-        await self._conn.execute(exposures.insert().values(id=exposure.id, **_exposure_values(exposure)))
-        await self._append_history(exposure)
+        await self.add_many([exposure])
+
+    async def add_many(self, new: list[Exposure]) -> None:
+        """Store new exposures and their history lines, in two statements."""
+        if not new:
+            return
+        await self._conn.execute(exposures.insert(), [{"id": e.id, **_exposure_values(e)} for e in new])
+        lines = [{"exposure_id": e.id, "position": i, **_history_row(entry)}
+                 for e in new for i, entry in enumerate(e.history)]
+        if lines:
+            await self._conn.execute(exposure_history.insert(), lines)
 
     async def save(self, exposure: Exposure) -> None:
         await self._conn.execute(
@@ -106,8 +120,7 @@ class ExposureRepository:
 
     async def _append_history(self, exposure: Exposure) -> None:
         # History is append-only: only the lines not yet stored are written.
-        rows = [{"at": entry.at, "kind": entry.kind.value, "text": entry.text, "by": entry.by,
-                 "evidence": list(entry.evidence)} for entry in exposure.history]
+        rows = [_history_row(entry) for entry in exposure.history]
         await append_new_rows(self._conn, exposure_history, exposure_history.c.exposure_id, exposure.id, rows)
 
     async def _history(self, exposure_ids: list[str]) -> dict[str, list[HistoryEntry]]:
@@ -134,6 +147,12 @@ class ExposureRepository:
         if row is None:
             raise NotFound(f"no exposure {exposure_id}")
         return (await self._load([row]))[0]
+
+    async def origin_refs_exposed(self, origin: Origin, origin_refs: list[str]) -> set[str]:
+        """Those of `origin_refs` already exposed from `origin`."""
+        query = select(exposures.c.origin_ref).where(exposures.c.origin == origin.value,
+                                                     exposures.c.origin_ref.in_(origin_refs))
+        return set((await self._conn.execute(query)).scalars())
 
     async def find_by_origin(self, origin: Origin, origin_ref: str) -> Exposure | None:
         query = select(exposures).where(exposures.c.origin == origin.value, exposures.c.origin_ref == origin_ref)

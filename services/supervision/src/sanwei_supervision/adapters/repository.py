@@ -109,6 +109,28 @@ def _report_state(report: RectificationReport) -> dict[str, Any]:
     }
 
 
+def _new_notice_row(notice: Notice) -> dict[str, Any]:
+    return dict(
+        id=notice.id,
+        number=str(notice.number),
+        year=notice.number.year,
+        seq=notice.number.seq,
+        case_id=notice.case_id,
+        trigger=notice.trigger.value,
+        task_id=notice.task_id,
+        cause_event_id=notice.cause_event_id,
+        unit=notice.unit,
+        problem=notice.problem,
+        requirement=notice.requirement,
+        issued_at=notice.issued_at,
+        issued_by=notice.issued_by,
+        addressee=notice.addressee,
+        escalated_from=notice.escalated_from,
+        repeat_of=notice.repeat_of,
+        **_notice_state(notice),
+    )
+
+
 class NoticeRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -134,28 +156,10 @@ class NoticeRepository:
 
     # --- notices -----------------------------------------------------------------------
     async def add(self, notice: Notice) -> None:
-        await self._conn.execute(
-            notices.insert(),
-            dict(
-                id=notice.id,
-                number=str(notice.number),
-                year=notice.number.year,
-                seq=notice.number.seq,
-                case_id=notice.case_id,
-                trigger=notice.trigger.value,
-                task_id=notice.task_id,
-                cause_event_id=notice.cause_event_id,
-                unit=notice.unit,
-                problem=notice.problem,
-                requirement=notice.requirement,
-                issued_at=notice.issued_at,
-                issued_by=notice.issued_by,
-                addressee=notice.addressee,
-                escalated_from=notice.escalated_from,
-                repeat_of=notice.repeat_of,
-                **_notice_state(notice),
-            )
-        )
+        await self.add_many([notice])
+
+    async def add_many(self, new_notices: list[Notice]) -> None:
+        await self._conn.execute(notices.insert(), [_new_notice_row(notice) for notice in new_notices])
 
     async def save(self, notice: Notice) -> None:
         await self._conn.execute(notices.update().where(notices.c.id == notice.id).values(**_notice_state(notice)))
@@ -165,6 +169,11 @@ class NoticeRepository:
         if row is None:
             raise NotFound(f"no notice {notice_id}")
         return _notice_from_row(row)
+
+    async def tasks_with_notice(self, task_ids: list[str], trigger: NoticeTrigger) -> set[str]:
+        """Those of `task_ids` that already have a notice of `trigger`."""
+        query = select(notices.c.task_id).where(notices.c.task_id.in_(task_ids), notices.c.trigger == trigger.value)
+        return set((await self._conn.execute(query)).scalars())
 
     async def for_task(self, task_id: str, trigger: NoticeTrigger) -> Notice | None:
         query = select(notices).where(notices.c.task_id == task_id, notices.c.trigger == trigger.value)
