@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -100,3 +100,14 @@ def test_a_deadline_is_at_least_one_working_day_and_the_refusal_names_the_field(
         WorkingDayDeadline.after_working_days(calendar, date(2026, 9, 30), 0, field=field)
     assert refused.value.field == field
     assert refused.value.reason == f"{field} must be at least 1"
+
+
+def test_the_counted_deadline_is_the_explained_one_every_day_of_the_year() -> None:
+    # add_working_days counts (and remembers) without building the explanation; both must agree.
+    corrected = WorkingCalendar({date(2026, 6, 20): True, date(2026, 11, 11): False})
+    for offset in range(365):
+        start = date(2026, 1, 1) + timedelta(days=offset)
+        for working_days in (1, 3, 5, 10, 15):
+            expected = corrected.explain(start, working_days).deadline
+            assert corrected.add_working_days(start, working_days) == expected
+            assert corrected.add_working_days(start, working_days) == expected  # the remembered answer

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nats
 import pytest
+import structlog.testing
 from sqlalchemy import select
 
 from sanwei_contracts import new_envelope
@@ -68,6 +69,18 @@ async def test_relay_publishes_once_even_when_a_row_is_sent_twice(tmp_path, nats
         assert await _stream_count(nats_server, "SANWEI_PROGRESS") == 1
     finally:
         await runtime.stop()
+
+
+async def test_events_committed_just_before_shutdown_are_published_by_the_last_sweep(tmp_path, nats_server):
+    # The relay's own poll would come only in a minute: only the sweep at shutdown can send the row.
+    runtime = await started_probe_runtime(tmp_path, nats_server, [], outbox_poll_interval=60.0)
+    envelope = _accepted()
+    async with runtime.db.transaction() as conn:
+        await add_event(conn, runtime.tables, envelope)
+    with structlog.testing.capture_logs() as logs:
+        await runtime.stop()
+    assert [entry["event"] for entry in logs if "outbox" in entry["event"]] == []  # no failed last sweep
+    assert await _stream_count(nats_server, "SANWEI_PROGRESS") == 1
 
 
 async def test_consumer_retries_a_failing_handler_then_handles_once(tmp_path, nats_server):

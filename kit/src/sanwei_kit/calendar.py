@@ -47,6 +47,9 @@ class WorkingCalendar:
     def __init__(self, overrides: dict[date, bool] | None = None) -> None:
         # overrides[day] = True means a working day, False a day off, whatever the data says.
         self._overrides = dict(overrides or {})
+        # (start, working days) → deadline. A calendar never changes (a correction makes a new one),
+        # and a burst asks the same question thousands of times: every notice issued that day.
+        self._deadlines: dict[tuple[date, int], date] = {}
 
     def is_working_day(self, day: date) -> bool:
         if day in self._overrides:
@@ -71,7 +74,21 @@ class WorkingCalendar:
 
     def add_working_days(self, start: date, working_days: int) -> date:
         """The last day of a period of N working days counted from the day after `start`."""
-        return self.explain(start, working_days).deadline
+        if working_days < 0:
+            raise ValueError("working_days must be zero or more")
+        key = (start, working_days)
+        deadline = self._deadlines.get(key)
+        if deadline is None:
+            deadline, day, counted = start, start, 0
+            while counted < working_days:
+                day += timedelta(days=1)
+                if self.is_working_day(day):
+                    counted += 1
+                    deadline = day
+            if len(self._deadlines) >= 10_000:
+                self._deadlines.clear()
+            self._deadlines[key] = deadline
+        return deadline
 
     def explain(self, start: date, working_days: int) -> DeadlineExplanation:
         if working_days < 0:
@@ -134,8 +151,8 @@ class WorkingDayDeadline:
         """
         if working_days < 1:
             raise Invalid(f"{field} must be at least 1", field=field)
-        explanation = calendar.explain(start, working_days)
-        return cls(day=explanation.deadline, due_at=explanation.due_at, working_days=working_days, start=start)
+        deadline = calendar.add_working_days(start, working_days)
+        return cls(day=deadline, due_at=due_instant(deadline), working_days=working_days, start=start)
 
     @property
     def is_counted(self) -> bool:

@@ -23,6 +23,7 @@ class SweepLoop:
         self._batch_size = batch_size
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def sweep(self) -> int:  # pragma: no cover - defined by subclasses
         raise NotImplementedError
@@ -32,16 +33,29 @@ class SweepLoop:
         self._wakeup.set()
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name=self.loop_name)
 
-    async def stop(self) -> None:
-        if self._task:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Let the sweep in progress finish (up to `grace` seconds, then cancel it) and end the loop.
+
+        Ending by a flag and a wake-up rather than by cancelling alone: a cancel that lands while a
+        sweep's own awaits are being cancelled or woken can be absorbed on Python 3.11, and the loop
+        would then sit out a whole poll interval before stopping.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wakeup.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
+        except TimeoutError:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 done = await self.sweep()
             except asyncio.CancelledError:
@@ -52,6 +66,8 @@ class SweepLoop:
             if done >= self._batch_size:
                 continue
             self._wakeup.clear()
+            if self._stopping:  # asked to stop before the clear: its wake-up is gone, so look here
+                break
             try:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
             except TimeoutError:

@@ -244,7 +244,9 @@ class ReliableConsumer:
         if waiting <= 0 or self._batch_size <= 1 or not isinstance(subscription, JetStreamContext.PullSubscription):
             return []  # (FastStream's TestNatsBroker has no subscription: one message at a time)
         try:
-            raws = await subscription.fetch(batch=min(waiting, self._batch_size - 1), timeout=self._batch_wait)
+            # Asks for a whole batch: the first pull is `no_wait`, so the server sends what is there
+            # now (more than `waiting` said, if more came meanwhile) and returns at once.
+            raws = await subscription.fetch(batch=self._batch_size - 1, timeout=self._batch_wait)
         except TimeoutError:
             return []
         except Exception as exc:  # the first message is still handled; these come back after ack_wait

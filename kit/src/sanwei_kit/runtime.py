@@ -229,8 +229,12 @@ class Runtime:
             await task.stop()
         if self.timers:
             await self.timers.stop()
-        await self.broker.stop()  # drains subscribers: handlers in flight finish and ack
+        # Handlers in flight finish and ack; then the relay's last sweep sends what they (and the
+        # timers) committed while NATS is still connected; then the connection is drained and closed.
+        for subscriber in self.broker.subscribers:
+            await subscriber.stop()
         await self.relay.stop()
+        await self.broker.stop()
         await self.db.dispose()
         if self.tracer_provider is not None:
             self.tracer_provider.shutdown()  # exports the spans still batched
