@@ -32,8 +32,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help=f"N={QUICK_TASKS}, fewer API requests and repetitions")
     p.add_argument("--chain-share", type=float, default=0.01,
                    help="share of the cases the 纪委 steps are driven for, to outcome.published (default 0.01)")
-    p.add_argument("--speed", type=float, default=8640.0,
-                   help="simulated seconds per real second after the restart (default 8640: a day per 10 s)")
+    p.add_argument("--speed", type=float, default=172800.0,
+                   help="simulated seconds per real second after the restart (default 172800: a day per 0.5 s, "
+                        "so a 5-工作日 整改时限 passes in ~3.5 s and the chain is paced by sanwei, not the calendar; "
+                        "8640, a day per 10 s, was the default until 2026-11-26)")
     p.add_argument("--timeout", type=float, default=900.0, help="longest burst, seconds after the tick")
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--api-requests", type=int, default=None, help="requests per endpoint (default 2000, quick 500)")
