@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from sanwei_kit.counters import claim_next, counter_table
+from sanwei_kit.counters import claim_block, claim_next, counter_table
 from sanwei_kit.db import Database, new_metadata
 from sanwei_kit.testing import database_with_tables
 
@@ -56,3 +56,20 @@ async def test_a_rolled_back_claim_gives_its_number_back(db):
             assert await claim_next(conn, counters, series="线索", year=2026) == 2
             raise RuntimeError("the registration failed")
     assert await _claim(db, "线索", 2026) == 2
+
+
+async def test_blocks_and_single_claims_share_one_gapless_series(db):
+    async def block(count: int, start_after: int = 0) -> list[int]:
+        async def issued() -> int:
+            return start_after
+
+        async with db.transaction() as conn:
+            first = await claim_block(conn, counters, series="线索", year=2026, count=count, start_after=issued)
+        return list(range(first, first + count))
+
+    assert await block(3, start_after=4) == [5, 6, 7]  # the year's first claim, after numbers issued before
+    assert await _claim(db, "线索", 2026) == 8
+    assert await block(5) == [9, 10, 11, 12, 13]
+    numbers = await asyncio.gather(block(4), _claim(db, "线索", 2026), block(2))
+    assert sorted(n for claimed in numbers for n in (claimed if isinstance(claimed, list) else [claimed])) == \
+        list(range(14, 21))

@@ -37,18 +37,27 @@ def counter_table(name: str, metadata: MetaData) -> Table:
 async def claim_next(conn: AsyncConnection, table: Table, *, series: str, year: int,
                      start_after: Callable[[], Awaitable[int]] | None = None) -> int:
     """The next number of `series` in `year` (1, 2, …), reserved until this transaction ends."""
+    return await claim_block(conn, table, series=series, year=year, count=1, start_after=start_after)
+
+
+async def claim_block(conn: AsyncConnection, table: Table, *, series: str, year: int, count: int,
+                      start_after: Callable[[], Awaitable[int]] | None = None) -> int:
+    """The first of the next `count` consecutive numbers of `series` in `year`, all reserved until this
+    transaction ends (one statement however many: a burst of registrations numbered in one go)."""
+    if count < 1:
+        raise ValueError("a block holds at least one number")
     c = table.c
     bump = (update(table).where(c.series == series, c.year == year)
-            .values(last_seq=c.last_seq + 1).returning(c.last_seq))
+            .values(last_seq=c.last_seq + count).returning(c.last_seq))
     claimed = (await conn.execute(bump)).scalar_one_or_none()
     if claimed is not None:
-        return int(claimed)
+        return int(claimed) - count + 1
     first = (await start_after() if start_after else 0) + 1
     try:
         async with conn.begin_nested():
-            await conn.execute(table.insert().values(series=series, year=year, last_seq=first))
+            await conn.execute(table.insert().values(series=series, year=year, last_seq=first + count - 1))
     except IntegrityError:  # a concurrent first claim inserted the row: claim after it
-        return int((await conn.execute(bump)).scalar_one())
+        return int((await conn.execute(bump)).scalar_one()) - count + 1
     return first
 
 

@@ -29,15 +29,24 @@ _EVENTS_ADDED = "sanwei_outbox_events_added"
 async def add_event(conn: AsyncConnection, tables: KitTables, envelope: Envelope[Any],
                     headers: Mapping[str, str] | None = None) -> None:
     """Store `envelope` for publishing, with the NATS `headers` to send it with (e.g. its traceparent)."""
+    await add_events(conn, tables, [(envelope, headers)])
+
+
+async def add_events(conn: AsyncConnection, tables: KitTables,
+                     envelopes: Sequence[tuple[Envelope[Any], Mapping[str, str] | None]]) -> None:
+    """Store events for publishing, in their order, in one statement."""
+    if not envelopes:
+        return
+    now = datetime.now(UTC)
     # Parameters beside the statement, not `.values(…)`: the statement is then the same object each
     # time (its cache key memoised), instead of one built and keyed per row.
-    await conn.execute(tables.outbox.insert(), {
+    await conn.execute(tables.outbox.insert(), [{
         "event_id": str(envelope.id),
         "subject": envelope.type,
         "payload": envelope.model_dump_json(),
-        "created_at": datetime.now(UTC),
+        "created_at": now,
         "headers": dict(headers) if headers else None,
-    })
+    } for envelope, headers in envelopes])
     conn.info[_EVENTS_ADDED] = True
 
 

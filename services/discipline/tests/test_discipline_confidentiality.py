@@ -91,14 +91,14 @@ async def test_nothing_confidential_in_public_output_events_or_logs(tmp_path, lo
         referral = (await media.emitted("sanwei.media.referral.v1.requested"))[0]
 
         # A handler failure whose error message repeats confidential content (as a database error would).
-        original_add = ClueRepository.add
+        original_add = ClueRepository.add_many
 
-        async def failing_add(self, clue):
-            raise RuntimeError(f"INSERT failed, parameters: ({clue.problem}, {SECRET_FINDING}, {OFFICIAL})")
+        async def failing_add(self, new):
+            raise RuntimeError(f"INSERT failed, parameters: ({new[0].problem}, {SECRET_FINDING}, {OFFICIAL})")
 
-        monkeypatch.setattr(ClueRepository, "add", failing_add)
+        monkeypatch.setattr(ClueRepository, "add_many", failing_add)
         await _forward(discipline, referral)
-        monkeypatch.setattr(ClueRepository, "add", original_add)
+        monkeypatch.setattr(ClueRepository, "add_many", original_add)
         await _forward(discipline, referral)
         clues = (await discipline.client.get("/clues")).json()
         assert len(clues) == 1

@@ -38,8 +38,10 @@ def guarded(handler: Any) -> Any:
 def subscriptions(service: DisciplineService) -> list[Subscription]:
     # Media's referral (曝光后逾期未整改) and the 指挥部's (模拟测评连续排名后位) have the same layout.
     return [
-        Subscription(ReferralRequested, guarded(service.on_referral_requested)),
-        Subscription(RankingReferralRequested, guarded(service.on_referral_requested)),
+        Subscription(ReferralRequested, guarded(service.on_referral_requested),
+                     handle_many=guarded(service.on_referrals_requested)),
+        Subscription(RankingReferralRequested, guarded(service.on_referral_requested),
+                     handle_many=guarded(service.on_referrals_requested)),
     ]
 
 

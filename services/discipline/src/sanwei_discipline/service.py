@@ -40,6 +40,7 @@ from sanwei_discipline.domain.model import (
 )
 from sanwei_kit import timers
 from sanwei_kit.calendar import WorkingDayDeadline, local_date
+from sanwei_kit.events import Emission
 from sanwei_kit.numbering import numbering_year
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.timers import DueTimer
@@ -75,43 +76,81 @@ class DisciplineService:
         办理时限 (and its escalation timer), who may hold it again with a reason. Leaving it
         held would let a repeated problem sit unseen under a closed-looking clue.
         """
-        data = event.data
+        await self.on_referrals_requested(conn, [event])
+
+    async def on_referrals_requested(self, conn: AsyncConnection, events: list[Envelope[Any]]) -> None:
+        """`on_referral_requested` for referrals that waited together, in their order: which of them
+        concern a case or a matter that already has a clue is found in two queries; the others are
+        new clues, numbered as one block and stored in bulk. One that joins a clue is handled as
+        alone, after the new clues before it are stored (it may join one of them)."""
         now = self.rt.clock.now()
-        source = Source(kind=source_kind(event), ref=data.referral_id, origin=data.origin,
-                        origin_ref=data.origin_ref, reason=data.reason, evidence=tuple(data.evidence),
-                        received_at=now, case_id=event.case_id)
+        year = numbering_year(now)
         repo = ClueRepository(conn)
-        await repo.lock_registrations(numbering_year(now))
-        existing = await repo.get_by_case(event.case_id)
-        if existing is None:
-            existing = await repo.open_by_matter(matter_fingerprint(data.unit, data.problem))
-        if existing is not None:
-            if existing.add_source(source, now):
-                await repo.save(existing)
-                await self.rt.events.emit(
-                    conn,
-                    ClueSourceAdded(clue_id=existing.id, number=existing.number,
-                                    source=ClueSource(kind=source.kind, ref=source.ref), source_case_id=event.case_id,
-                                    added_at=now),
-                    subject=f"clue/{existing.id}", case_id=event.case_id, cause=event,
-                )
-                if existing.held:
-                    await self._reopen(conn, existing, f"同一问题再次移交（{source.kind} {source.ref}）", now,
-                                       source=source, cause=event)
+        await repo.lock_registrations(year)
+        cases = await repo.cases_with_clue([event.case_id for event in events])
+        matters = await repo.open_matters([matter_fingerprint(e.data.unit, e.data.problem) for e in events])
+        new: list[tuple[Envelope[Any], Source]] = []
+        for event in events:
+            source = self._source(event, now)
+            matter = matter_fingerprint(event.data.unit, event.data.problem)
+            if event.case_id in cases or matter in matters:
+                await self._register(conn, new, year, now)
+                new = []
+                existing = await repo.get_by_case(event.case_id) or await repo.open_by_matter(matter)
+                if existing is not None:
+                    await self._join(conn, existing, event, source, now)
+                    continue
+            new.append((event, source))
+            cases.add(event.case_id)
+            matters.add(matter)
+        await self._register(conn, new, year, now)
+
+    @staticmethod
+    def _source(event: Envelope[Any], now: datetime) -> Source:
+        data = event.data
+        return Source(kind=source_kind(event), ref=data.referral_id, origin=data.origin,
+                      origin_ref=data.origin_ref, reason=data.reason, evidence=tuple(data.evidence),
+                      received_at=now, case_id=event.case_id)
+
+    async def _join(self, conn: AsyncConnection, existing: Clue, event: Envelope[Any], source: Source,
+                    now: datetime) -> None:
+        """The referral is one more source of the clue of the same matter (and reopens it if held)."""
+        if not existing.add_source(source, now):
             return
-        clue = Clue.register(id=str(uuid.uuid4()), case_id=event.case_id,
-                             seq=await repo.next_seq(numbering_year(now)), unit=data.unit, problem=data.problem,
-                             source=source, now=now)
-        await repo.add(clue)
+        await ClueRepository(conn).save(existing)
         await self.rt.events.emit(
             conn,
-            ClueRegistered(clue_id=clue.id, number=clue.number, unit=clue.unit, problem=clue.problem,
-                           sources=[ClueSource(kind=s.kind, ref=s.ref) for s in clue.sources],
-                           registered_at=now),
-            subject=f"clue/{clue.id}",
-            case_id=clue.case_id,
-            cause=event,
+            ClueSourceAdded(clue_id=existing.id, number=existing.number,
+                            source=ClueSource(kind=source.kind, ref=source.ref), source_case_id=event.case_id,
+                            added_at=now),
+            subject=f"clue/{existing.id}", case_id=event.case_id, cause=event,
         )
+        if existing.held:
+            await self._reopen(conn, existing, f"同一问题再次移交（{source.kind} {source.ref}）", now,
+                               source=source, cause=event)
+
+    async def _register(self, conn: AsyncConnection, new: list[tuple[Envelope[Any], Source]], year: int,
+                        now: datetime) -> None:
+        """New clues for these referrals, numbered in their order, stored and announced."""
+        if not new:
+            return
+        repo = ClueRepository(conn)
+        first = await repo.next_seqs(year, len(new))
+        registered = [
+            (Clue.register(id=str(uuid.uuid4()), case_id=event.case_id, seq=first + i, unit=event.data.unit,
+                           problem=event.data.problem, source=source, now=now), event)
+            for i, (event, source) in enumerate(new)
+        ]
+        await repo.add_many([clue for clue, _ in registered])
+        await self.rt.events.emit_many(conn, [
+            Emission(
+                ClueRegistered(clue_id=clue.id, number=clue.number, unit=clue.unit, problem=clue.problem,
+                               sources=[ClueSource(kind=s.kind, ref=s.ref) for s in clue.sources],
+                               registered_at=now),
+                subject=f"clue/{clue.id}", case_id=clue.case_id, cause=event,
+            )
+            for clue, event in registered
+        ])
 
     async def assign(self, clue_id: str, *, assignee: str, mode: AssignMode, due_working_days: int | None = None,
                      receipt_working_days: int | None = None, supervisor: str | None = None,

@@ -28,6 +28,7 @@ from sanwei_kit import timers
 from sanwei_kit.calendar import WorkingDayDeadline, local_date
 from sanwei_kit.db import once_more_on_race
 from sanwei_kit.errors import Conflict
+from sanwei_kit.events import Emission
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.timers import DueTimer
 from sanwei_media.adapters.clues import ClueRepository
@@ -88,9 +89,8 @@ class MediaService:
         await ExposureRepository(conn).add_many([exposure for exposure, _ in published])
         await timers.schedule_many(conn, self.rt.tables, kind=EXPOSURE_DUE,
                                    due={exposure.id: exposure.deadline.due_at for exposure, _ in published})
-        for exposure, cause in published:
-            await self.rt.events.emit(
-                conn,
+        await self.rt.events.emit_many(conn, [
+            Emission(
                 ExposurePublished(
                     exposure_id=exposure.id,
                     unit=exposure.unit,
@@ -103,11 +103,10 @@ class MediaService:
                     due_at=exposure.deadline.due_at,
                     evidence=list(exposure.evidence),
                 ),
-                subject=f"exposure/{exposure.id}",
-                case_id=exposure.case_id,
-                cause=cause,
-                actor=actor,
+                subject=f"exposure/{exposure.id}", case_id=exposure.case_id, cause=cause, actor=actor,
             )
+            for exposure, cause in published
+        ])
 
     def _new_exposure(self, new: NewExposure, actor: str | None, private_names: list[str] | None = None) -> Exposure:
         """An exposure as it will be public: phone and ID numbers and the citizen's name masked at the source."""

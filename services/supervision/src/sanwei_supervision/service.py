@@ -33,6 +33,7 @@ from sanwei_kit import timers
 from sanwei_kit.calendar import WorkingDayDeadline, local_date
 from sanwei_kit.db import once_more_on_race
 from sanwei_kit.errors import Conflict, Invalid, NotFound
+from sanwei_kit.events import Emission
 from sanwei_kit.numbering import YearlyNumber, numbering_year
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.text import normalize_text, normalize_unit
@@ -131,8 +132,11 @@ class SupervisionService:
     async def _announce(self, conn: AsyncConnection, notice: Notice, *, cause: Envelope[Any] | None,
                         issued_by: str | None) -> None:
         """The notice.issued event of a notice just stored."""
-        await self.rt.events.emit(
-            conn,
+        await self.rt.events.emit_many(conn, [self._issued(notice, cause=cause, issued_by=issued_by)])
+
+    @staticmethod
+    def _issued(notice: Notice, *, cause: Envelope[Any] | None, issued_by: str | None) -> Emission:
+        return Emission(
             NoticeIssued(
                 notice_id=notice.id, number=str(notice.number), task_id=notice.task_id, unit=notice.unit,
                 problem=notice.problem, requirement=notice.requirement, level=notice.level,
@@ -140,10 +144,7 @@ class SupervisionService:
                 working_days=notice.deadline.working_days, addressee=notice.addressee,
                 escalated_from=notice.escalated_from, repeat_of=notice.repeat_of,
             ),
-            subject=f"notice/{notice.id}",
-            case_id=notice.case_id,
-            cause=cause,
-            actor=issued_by,
+            subject=f"notice/{notice.id}", case_id=notice.case_id, cause=cause, actor=issued_by,
         )
 
     async def on_task_overdue(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
@@ -183,8 +184,8 @@ class SupervisionService:
         await repo.add_many(notices)
         await timers.schedule_many(conn, self.rt.tables, kind=NOTICE_DUE,
                                    due={notice.id: notice.deadline.due_at for notice in notices})
-        for notice, event in zip(notices, fresh, strict=True):
-            await self._announce(conn, notice, cause=event, issued_by=None)
+        await self.rt.events.emit_many(conn, [self._issued(notice, cause=event, issued_by=None)
+                                              for notice, event in zip(notices, fresh, strict=True)])
 
     async def issue_notice(
         self,

@@ -25,7 +25,7 @@ from sanwei_discipline.domain.model import (
     StepKind,
 )
 from sanwei_kit.calendar import WorkingDayDeadline
-from sanwei_kit.counters import claim_next, lock_series
+from sanwei_kit.counters import claim_block, lock_series
 from sanwei_kit.db import append_new_rows
 from sanwei_kit.errors import NotFound
 from sanwei_kit.text import normalize_unit
@@ -127,6 +127,10 @@ def _step_row(s: Step) -> dict[str, Any]:
     return {"at": s.at, "kind": s.kind.value, "text": s.text, "by": s.by}
 
 
+# A clue not yet decided: a referral of the same matter joins it instead of registering another.
+OPEN_STATES = [ClueState.REGISTERED.value, ClueState.ASSIGNED.value, ClueState.DISPOSED.value]
+
+
 class ClueRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -141,22 +145,23 @@ class ClueRepository:
         await lock_series(self._conn, clue_numbers, series=CLUE_NUMBER_PREFIX, year=year,
                           start_after=lambda: self._issued(year))
 
-    async def next_seq(self, year: int) -> int:
-        """The next number of the year, claimed on the year's counter row: a concurrent registration (another
-        replica) waits for this transaction and gets the number after. The counter of a year that had clues
-        before it existed starts after the largest stored."""
+    async def next_seqs(self, year: int, count: int) -> int:
+        """The first of the next `count` numbers of the year, claimed together on the year's counter row:
+        a concurrent registration (another replica) waits for this transaction and gets the numbers after.
+        The counter of a year that had clues before it existed starts after the largest stored."""
+        return await claim_block(self._conn, clue_numbers, series=CLUE_NUMBER_PREFIX, year=year, count=count,
+                                 start_after=lambda: self._issued(year))
 
-        return await claim_next(self._conn, clue_numbers, series=CLUE_NUMBER_PREFIX, year=year,
-                                start_after=lambda: self._issued(year))
-
-    async def add(self, clue: Clue) -> None:
-        # A new clue: all its sources and steps are new, so they are inserted without counting stored ones.
-        await self._conn.execute(clues.insert(), {"id": clue.id, **_clue_values(clue)})
-        for table, rows in ((clue_sources, [_source_row(s) for s in clue.sources]),
-                            (clue_steps, [_step_row(s) for s in clue.steps])):
+    async def add_many(self, new: list[Clue]) -> None:
+        """Store new clues: all their sources and steps are new, so they are inserted without counting."""
+        await self._conn.execute(clues.insert(), [{"id": clue.id, **_clue_values(clue)} for clue in new])
+        for table, rows in (
+            (clue_sources, [{"clue_id": c.id, "position": i, **_source_row(s)} for c in new
+                            for i, s in enumerate(c.sources)]),
+            (clue_steps, [{"clue_id": c.id, "position": i, **_step_row(s)} for c in new for i, s in enumerate(c.steps)]),
+        ):
             if rows:
-                await self._conn.execute(table.insert(), [{"clue_id": clue.id, "position": i, **row}
-                                                          for i, row in enumerate(rows)])
+                await self._conn.execute(table.insert(), rows)
 
     async def save(self, clue: Clue) -> None:
         await self._conn.execute(clues.update().where(clues.c.id == clue.id).values(**_clue_values(clue)))
@@ -198,12 +203,23 @@ class ClueRepository:
         row = (await self._conn.execute(query)).first()
         return (await self._load([row]))[0] if row else None
 
+    async def cases_with_clue(self, case_ids: list[str]) -> set[str]:
+        """Those of `case_ids` that have a clue: their own, or one a referral of theirs joined."""
+        own = select(clues.c.case_id).where(clues.c.case_id.in_(case_ids))
+        joined = select(clue_sources.c.case_id).where(clue_sources.c.case_id.in_(case_ids))
+        return set((await self._conn.execute(own.union(joined))).scalars())
+
+    async def open_matters(self, fingerprints: list[str]) -> set[str]:
+        """Those of `fingerprints` with an open clue (see `open_by_matter`)."""
+        query = select(clues.c.fingerprint).where(clues.c.fingerprint.in_(fingerprints),
+                                                  clues.c.state.in_(OPEN_STATES))
+        return set((await self._conn.execute(query)).scalars())
+
     async def open_by_matter(self, fingerprint: str) -> Clue | None:
         """An open clue (not yet decided) about the same matter: the fingerprint of its unit and problem."""
         query = (select(clues)
                  .where(clues.c.fingerprint == fingerprint,
-                        clues.c.state.in_([ClueState.REGISTERED.value, ClueState.ASSIGNED.value,
-                                           ClueState.DISPOSED.value]))
+                        clues.c.state.in_(OPEN_STATES))
                  .order_by(clues.c.registered_at))
         row = (await self._conn.execute(query)).first()
         return (await self._load([row]))[0] if row else None
