@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import nats
-from nats.js.api import AckPolicy, ConsumerConfig
 
+from sanwei.bench.baseline import consume_all
 from sanwei.bench.burst import UNITS, db_path, scalar
 from sanwei.stack import SERVICES, Stack, free_port
 from sanwei_contracts.envelope import new_envelope
@@ -162,17 +162,7 @@ async def _raw_consume(nats_url: str, subject: str, events: int, fetch_batch: in
         js = nc.jetstream()
         stream = await js.find_stream_name_by_subject(subject)
         durable = f"bench_raw_{uuid.uuid4().hex[:8]}"
-        sub = await js.pull_subscribe(subject, durable=durable, stream=stream,
-                                      config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT))
-        received = 0
-        started = time.perf_counter()
-        while received < events:
-            batch = await sub.fetch(min(fetch_batch, events - received), timeout=10)
-            for msg in batch:
-                await msg.ack()
-            received += len(batch)
-        await nc.flush()
-        seconds = time.perf_counter() - started
+        seconds = await consume_all(nc, subject, stream, durable, events, fetch_batch=fetch_batch)
         await js.delete_consumer(stream, durable)
         return seconds
     finally:
