@@ -70,6 +70,32 @@ async def test_two_referrals_for_one_case_register_one_clue_with_two_sources(app
         assert len((await h.client.get("/clues")).json()) == 1
 
 
+async def test_referrals_that_waited_together_register_or_join_exactly_as_one_by_one(app, clock):
+    async with service_harness(app) as h:
+        subscription = next(c.subscription for c in h.runtime.consumers if c.spec.model is ReferralRequested)
+        earlier = _referral(clock, "case-earlier", problem="农贸市场周边占道经营")
+        await h.publish(earlier)  # 线索〔2026〕1号, registered alone before the burst
+        batch = [
+            _referral(clock, "case-a", problem="背街小巷垃圾清运不及时"),
+            _referral(clock, "case-b", problem="公共厕所保洁不到位"),
+            _referral(clock, "case-a", exposure_id="e2", problem="背街小巷垃圾清运不及时"),  # joins case-a's clue
+            _referral(clock, "case-c", problem="农贸市场周边占道经营"),  # same matter as the earlier clue
+            _referral(clock, "case-d", problem="井盖缺失未及时补装"),
+        ]
+        async with h.runtime.db.transaction() as conn:
+            await subscription.handle_many(conn, batch)
+        registered = await h.emitted(REGISTERED)
+        assert [(e["case_id"], e["data"]["number"]) for e in registered] == [
+            ("case-earlier", "线索〔2026〕1号"), ("case-a", "线索〔2026〕2号"), ("case-b", "线索〔2026〕3号"),
+            ("case-d", "线索〔2026〕4号")]
+        assert [e["causation_id"] for e in registered[1:]] == [str(batch[i].id) for i in (0, 1, 4)]
+        clues = {c["case_id"]: c for c in (await h.client.get("/clues")).json()}
+        assert set(clues) == {"case-earlier", "case-a", "case-b", "case-d"}
+        detail = (await h.client.get(f"/clues/{clues['case-a']['id']}")).json()
+        assert [s["origin_ref"] for s in detail["sources"]] == ["e1", "e2"]
+        assert clues["case-earlier"]["source_count"] == 2  # case-c's referral joined it
+
+
 async def test_clue_numbers_run_per_year(app, clock):
     async with service_harness(app) as h:
         await h.publish(_referral(clock, "case-a", problem="背街小巷垃圾清运不及时"))
