@@ -12,6 +12,7 @@ is overdue from 2026-10-01 00:00 Asia/Shanghai.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -79,16 +80,23 @@ class WorkingCalendar:
         key = (start, working_days)
         deadline = self._deadlines.get(key)
         if deadline is None:
-            deadline, day, counted = start, start, 0
-            while counted < working_days:
-                day += timedelta(days=1)
-                if self.is_working_day(day):
-                    counted += 1
+            deadline = start
+            for day, working in self._days_after(start, working_days):
+                if working:
                     deadline = day
             if len(self._deadlines) >= 10_000:
                 self._deadlines.clear()
             self._deadlines[key] = deadline
         return deadline
+
+    def _days_after(self, start: date, working_days: int) -> Iterator[tuple[date, bool]]:
+        """Each day after `start` up to the Nth working day, with whether it is a working day."""
+        day, counted = start, 0
+        while counted < working_days:
+            day += timedelta(days=1)
+            working = self.is_working_day(day)
+            counted += working
+            yield day, working
 
     def explain(self, start: date, working_days: int) -> DeadlineExplanation:
         if working_days < 0:
@@ -97,12 +105,10 @@ class WorkingCalendar:
         skipped: list[SkippedDay] = []
         makeup: list[date] = []
         provisional: set[int] = set()
-        day = start
-        while len(counted) < working_days:
-            day += timedelta(days=1)
+        for day, working in self._days_after(start, working_days):
             if not self.has_official_data(day.year):
                 provisional.add(day.year)
-            if self.is_working_day(day):
+            if working:
                 counted.append(day)
                 if day.weekday() >= 5:
                     makeup.append(day)

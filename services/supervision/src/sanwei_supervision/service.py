@@ -117,7 +117,7 @@ class SupervisionService:
         await repo.record_number(number)
         await repo.add(notice)
         await timers.schedule(conn, self.rt.tables, kind=NOTICE_DUE, key=notice.id, due_at=notice.deadline.due_at)
-        await self._announce(conn, notice, cause=cause, issued_by=issued_by)
+        await self.rt.events.emit_many(conn, [self._issued(notice, cause=cause, issued_by=issued_by)])
         return notice
 
     def _new_notice(self, number: YearlyNumber, now: datetime, *, case_id: str | None, cause: Envelope[Any] | None,
@@ -129,13 +129,9 @@ class SupervisionService:
             addressee=addressee or self.settings.notice_level_addressees.get(level), **fields,
         )
 
-    async def _announce(self, conn: AsyncConnection, notice: Notice, *, cause: Envelope[Any] | None,
-                        issued_by: str | None) -> None:
-        """The notice.issued event of a notice just stored."""
-        await self.rt.events.emit_many(conn, [self._issued(notice, cause=cause, issued_by=issued_by)])
-
     @staticmethod
     def _issued(notice: Notice, *, cause: Envelope[Any] | None, issued_by: str | None) -> Emission:
+        """The notice.issued event of a notice just stored."""
         return Emission(
             NoticeIssued(
                 notice_id=notice.id, number=str(notice.number), task_id=notice.task_id, unit=notice.unit,

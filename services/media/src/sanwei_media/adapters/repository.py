@@ -99,9 +99,6 @@ class ExposureRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def add(self, exposure: Exposure) -> None:
-        await self.add_many([exposure])
-
     async def add_many(self, new: list[Exposure]) -> None:
         """Store new exposures and their history lines, in two statements."""
         if not new:
