@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
+import time
 
 import pytest
 
+from sanwei.bench.burst import cpu_seconds, used_between
 from sanwei.bench.report import fmt, render, table
 from sanwei.bench.stats import collapsed_profile_summary, percentile, rate, ratio, summarize_latencies
 
@@ -83,6 +86,7 @@ def test_report_renders_every_section_with_the_ratios() -> None:
             "stages": [{"service": "supervision", "event": "supervision.notice.v1.issued", "count": 2000,
                         "first_s": 0.5, "last_s": 12.4, "per_s": 168.1}],
             "memory": {"idle": {"registry": 96.1}, "after": {"registry": 120.5}},
+            "cpu": {"registry": 3.0, "audit": 9.0},
             "audit": {"events_after_tick": 9000},
             "chain": {"share_cases": 20},
             "notes": ["stopped by the timeout"],
@@ -109,5 +113,17 @@ def test_report_renders_every_section_with_the_ratios() -> None:
     assert "USING INDEX ix_timers_pending_due" in text
     assert "| settled | — |" in text
     assert "| registry | 96.1 | 120.5 |" in text
+    assert "| audit | 9.0 | 75% |" in text and "| all | 12.0 | 100% |" in text
     assert "| `g (m.py:2)` | 90% |" in text
     assert "- stopped by the timeout" in text
+
+
+def test_cpu_seconds_of_a_busy_process_grow_and_a_gone_one_is_none() -> None:
+    before = cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:
+        pass
+    after = cpu_seconds(os.getpid())
+    assert before is not None and after is not None and after - before >= 0.2
+    assert cpu_seconds(2**22 + 12345) is None
+    assert used_between({"a": 1.0, "b": None}, {"a": 2.5, "b": 3.0}) == {"a": 1.5}

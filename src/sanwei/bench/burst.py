@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import signal
 import sqlite3
 import subprocess
@@ -85,6 +86,24 @@ def memory(stack: Stack) -> dict[str, float | None]:
         kib = rss_kib(process.pid)
         out[name] = None if kib is None else round(kib / 1024, 1)
     return out
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used so far (/proc/<pid>/stat fields 14 and 15)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_times(stack: Stack) -> dict[str, float | None]:
+    return {name: cpu_seconds(process.pid) for name, process in stack.processes.items()}
+
+
+def used_between(before: dict[str, float | None], after: dict[str, float | None]) -> dict[str, float]:
+    return {name: round(after[name] - start, 2) for name, start in before.items()
+            if start is not None and after.get(name) is not None}
 
 
 def bearer(stack: Stack, *roles: str, **claims: Any) -> dict[str, str]:
@@ -163,6 +182,7 @@ class BurstResult:
     stages: list[dict[str, Any]] = field(default_factory=list)
     samples: list[dict[str, float]] = field(default_factory=list)
     memory: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds each process used from the tick to settled
     chain: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] = field(default_factory=dict)
     profiles: dict[str, str] = field(default_factory=dict)
@@ -262,6 +282,7 @@ class Burst:
         self.result.chain.update(share_cases=share, errors=0, driven=0, steps_per_case=4)
         await asyncio.sleep(max(0.0, (self.tick_wall - datetime.now(UTC)).total_seconds()))
         t0 = time.monotonic()
+        cpu_at_tick = cpu_times(self.stack)
         profilers = self._start_profilers()
         done = asyncio.Event()
         driver = asyncio.create_task(self._drive_discipline(share_ids, done))
@@ -305,6 +326,7 @@ class Burst:
                 await asyncio.wait_for(driver, timeout=30)
             self._stop_profilers(profilers)
         self.result.milestones = {k: (None if v is None else round(v, 2)) for k, v in milestones.items()}
+        self.result.cpu = used_between(cpu_at_tick, cpu_times(self.stack))
         self.result.memory["after the burst"] = memory(self.stack)
         self._stages()
 

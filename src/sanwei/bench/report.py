@@ -73,6 +73,19 @@ def render(r: dict[str, Any]) -> str:
         out.append("")
         out.append(table(["audit", "value"], [[k, v] for k, v in audit.items()]))
         out.append("")
+    cpu = burst.get("cpu", {})
+    if cpu:
+        total = sum(cpu.values()) or 1.0
+        settled = next(reversed(burst.get("milestones", {}).values()), None)
+        out.append("CPU time each process used from the tick until the burst settled (user + system, from "
+                   "/proc); the machine offers nproc × that wall time"
+                   + (f" ({settled:.1f} s)" if settled else "") + ":")
+        out.append("")
+        out.append(table(["process", "CPU s", "share"],
+                         [[name, seconds, f"{seconds / total:.0%}"]
+                          for name, seconds in sorted(cpu.items(), key=lambda item: -item[1])]
+                         + [["all", round(total, 1), "100%"]]))
+        out.append("")
     chain = burst.get("chain", {})
     if chain:
         out.append(table(["chain share", "value"], [[k, v] for k, v in chain.items()]))
