@@ -11,7 +11,7 @@ from sqlalchemy import Column, Integer, String, Table, create_engine, select
 from sqlalchemy.exc import IntegrityError
 
 from sanwei_kit.calendar import CHINA_TZ
-from sanwei_kit.db import UtcDateTime, append_new_rows, new_metadata, once_more_on_race
+from sanwei_kit.db import UtcDateTime, append_new_rows, append_new_rows_many, new_metadata, once_more_on_race
 from sanwei_kit.migrations import render_item
 from sanwei_kit.testing import database_with_tables
 
@@ -65,6 +65,18 @@ async def test_an_append_only_list_stores_only_the_rows_not_yet_stored(db):
         await append_new_rows(conn, lines, lines.c.owner_id, "b", [{"text": "other"}])
         await append_new_rows(conn, lines, lines.c.owner_id, "a", [{"text": "one"}, {"text": "two"}])
         await append_new_rows(conn, lines, lines.c.owner_id, "a", [{"text": "one"}, {"text": "two"}])
+    async with db.connect() as conn:
+        rows = (await conn.execute(select(lines).order_by(lines.c.owner_id, lines.c.position))).all()
+    assert [tuple(r) for r in rows] == [("a", 0, "one"), ("a", 1, "two"), ("b", 0, "other")]
+
+
+async def test_append_only_lists_of_several_owners_store_each_ones_new_rows(db):
+    async with db.transaction() as conn:
+        await append_new_rows(conn, lines, lines.c.owner_id, "a", [{"text": "one"}])
+        await append_new_rows_many(conn, lines, lines.c.owner_id, {
+            "a": [{"text": "one"}, {"text": "two"}], "b": [{"text": "other"}], "c": [],
+        })
+        await append_new_rows_many(conn, lines, lines.c.owner_id, {})
     async with db.connect() as conn:
         rows = (await conn.execute(select(lines).order_by(lines.c.owner_id, lines.c.position))).all()
     assert [tuple(r) for r in rows] == [("a", 0, "one"), ("a", 1, "two"), ("b", 0, "other")]

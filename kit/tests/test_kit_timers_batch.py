@@ -15,7 +15,7 @@ from sanwei_kit.clock import FakeClock
 from sanwei_kit.db import Database, KitTables, new_metadata
 from sanwei_kit.outbox import add_event
 from sanwei_kit.testing import test_database_url
-from sanwei_kit.timers import DueTimer, TimerLoop, schedule
+from sanwei_kit.timers import DueTimer, OnTimer, TimerLoop, schedule
 
 pytestmark = pytest.mark.integration
 
@@ -92,3 +92,42 @@ async def test_a_failing_handler_neither_loses_nor_doubles_the_other_timers(stor
         await loop.fire_due()
     assert await _effect_keys(db, effects) == ["task-0", "task-1", "task-3", "task-4"]
     assert await _pending(db, tables) == 1
+
+
+async def test_a_run_of_one_kind_goes_to_its_bulk_form_in_due_order_and_other_kinds_alone(store) -> None:
+    db, tables, effects = store
+    async with db.transaction() as conn:  # a timer of another kind between the runs (by due time)
+        await schedule(conn, tables, kind="warn", key="task-9", due_at=NOW - timedelta(minutes=2, seconds=30))
+    calls: list[tuple[str, list[str]]] = []
+
+    async def one(conn: AsyncConnection, timer: DueTimer) -> None:
+        calls.append((timer.kind, [timer.key]))
+        await conn.execute(effects.insert().values(key=timer.key))
+
+    async def many(conn: AsyncConnection, due: list[DueTimer]) -> None:
+        calls.append(("overdue many", [timer.key for timer in due]))
+        await conn.execute(effects.insert(), [{"key": timer.key} for timer in due])
+
+    loop = TimerLoop(db, tables, FakeClock(NOW), {"overdue": OnTimer(one, many), "warn": one},
+                     poll_interval=1.0, batch_size=100)
+    assert await loop.fire_due() == 6
+    assert calls == [("overdue many", ["task-4", "task-3"]), ("warn", ["task-9"]),
+                     ("overdue many", ["task-2", "task-1", "task-0"])]
+    assert await _pending(db, tables) == 0
+    assert loop.fired_total == 6
+
+
+async def test_a_failing_bulk_form_falls_back_to_each_timer_alone(store) -> None:
+    db, tables, effects = store
+
+    async def one(conn: AsyncConnection, timer: DueTimer) -> None:
+        await conn.execute(effects.insert().values(key=timer.key))
+
+    async def many(conn: AsyncConnection, due: list[DueTimer]) -> None:
+        await conn.execute(effects.insert(), [{"key": timer.key} for timer in due])
+        raise RuntimeError("the bulk form cannot take this run")
+
+    loop = TimerLoop(db, tables, FakeClock(NOW), {"overdue": OnTimer(one, many)}, poll_interval=1.0, batch_size=100)
+    assert await loop.fire_due() == 5
+    assert await _effect_keys(db, effects) == [f"task-{i}" for i in range(5)]  # each once: the bulk insert rolled back
+    assert await _pending(db, tables) == 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -157,10 +157,20 @@ async def append_new_rows(
     Each row is stored with its owner's id and its `position` in the list. Lines are only
     ever appended, so the number already stored says which rows are new.
     """
-    stored = (
-        await conn.execute(select(func.count()).select_from(table).where(owner == owner_id))
-    ).scalar_one()
-    new = [{owner.name: owner_id, "position": i, **row} for i, row in enumerate(rows) if i >= stored]
+    await append_new_rows_many(conn, table, owner, {owner_id: rows})
+
+
+async def append_new_rows_many(
+    conn: AsyncConnection, table: Table, owner: Column[Any], lists: Mapping[str, Sequence[dict[str, Any]]]
+) -> None:
+    """`append_new_rows` for several owners (owner id → its whole list): one count, one insert."""
+    if not lists:
+        return
+    stored = dict((await conn.execute(
+        select(owner, func.count()).where(owner.in_(list(lists))).group_by(owner)
+    )).tuples().all())
+    new = [{owner.name: owner_id, "position": i, **row}
+           for owner_id, rows in lists.items() for i, row in enumerate(rows) if i >= stored.get(owner_id, 0)]
     if new:
         await conn.execute(table.insert(), new)
 

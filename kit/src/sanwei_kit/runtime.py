@@ -8,7 +8,7 @@ connects at import time; the app's lifespan starts and stops everything in order
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,7 +33,7 @@ from sanwei_kit.migrations import upgrade
 from sanwei_kit.nats_auth import inbox_prefix
 from sanwei_kit.outbox import OutboxRelay
 from sanwei_kit.settings import ServiceSettings
-from sanwei_kit.timers import TimerHandler, TimerLoop
+from sanwei_kit.timers import OnTimer, TimerHandler, TimerLoop
 from sanwei_kit.tracing import TraceContextMiddleware, nats_telemetry_middleware, tracer_provider
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ class Runtime:
         description: str,
         routers: list[APIRouter],
         subscriptions: list[Subscription],
-        timer_handlers: dict[str, TimerHandler],
+        timer_handlers: Mapping[str, TimerHandler | OnTimer],
         migrations_dir: Path,
     ) -> FastAPI:
         settings = self.settings

@@ -161,6 +161,28 @@ async def test_timer_unrectified_republished_and_referred_exactly_once(app, cloc
         assert (await h.client.get("/exposures", params={"status": "referred"})).json()[0]["id"] == exposure_id
 
 
+async def test_exposures_due_together_are_each_republished_and_referred_as_alone(app, clock):
+    async with service_harness(app) as h:
+        for n in (1, 2, 3):
+            await h.publish(_notice_unrectified(clock, f"case-{n}", f"督〔2026〕{n}号"))
+        ids = [p["data"]["exposure_id"] for p in await h.emitted(PUBLISHED)]
+        await h.client.post(f"/exposures/{ids[1]}/follow-ups", json={"note": "垃圾仍堆放", "by": "舜网"})
+        clock.set(DUE + timedelta(minutes=1))
+        assert await h.fire_timers() == 3  # one run of three exposure.due timers: the bulk form
+        unrectified, republished, referrals = [await h.emitted(t) for t in (UNRECTIFIED, REPUBLISHED, REFERRAL)]
+        assert [e["data"]["exposure_id"] for e in unrectified] == ids
+        assert [e["causation_id"] for e in republished] == [e["id"] for e in unrectified]
+        assert [e["causation_id"] for e in referrals] == [e["id"] for e in unrectified]
+        assert [e["case_id"] for e in referrals] == ["case-1", "case-2", "case-3"]
+        assert [len(e["data"]["history"]) for e in republished] == [2, 3, 2]
+        for exposure_id, referral in zip(ids, referrals, strict=True):
+            detail = (await h.client.get(f"/exposures/{exposure_id}")).json()
+            assert detail["status"] == "referred" and detail["round"] == 2
+            assert detail["referral_id"] == referral["data"]["referral_id"]
+            assert [e["kind"] for e in detail["history"]][-3:] == ["unrectified", "republished", "referred"]
+        assert await h.fire_timers() == 0
+
+
 async def test_published_outcome_shows_on_the_feed_and_the_exposure(app, clock):
     async with service_harness(app) as h:
         case_id = str(uuid.uuid4())

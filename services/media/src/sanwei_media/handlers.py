@@ -5,7 +5,7 @@ from __future__ import annotations
 from sanwei_contracts.events.discipline import OutcomePublished
 from sanwei_contracts.events.supervision import NoticeUnrectified
 from sanwei_kit.messaging import Subscription
-from sanwei_kit.timers import TimerHandler
+from sanwei_kit.timers import OnTimer
 from sanwei_media.service import EXPOSURE_DUE, MediaService
 
 
@@ -16,5 +16,5 @@ def subscriptions(service: MediaService) -> list[Subscription]:
     ]
 
 
-def timer_handlers(service: MediaService) -> dict[str, TimerHandler]:
-    return {EXPOSURE_DUE: service.on_exposure_due}
+def timer_handlers(service: MediaService) -> dict[str, OnTimer]:
+    return {EXPOSURE_DUE: OnTimer(service.on_exposure_due, handle_many=service.on_exposures_due)}

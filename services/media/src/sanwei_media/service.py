@@ -337,52 +337,59 @@ class MediaService:
 
     async def on_exposure_due(self, conn: AsyncConnection, timer: DueTimer) -> None:
         """The deadline passed: unrectified → 再次媒体曝光 → 移交纪检监察机关, together and once."""
+        await self.on_exposures_due(conn, [timer])
+
+    async def on_exposures_due(self, conn: AsyncConnection, due: list[DueTimer]) -> None:
+        """`on_exposure_due` for deadlines that passed together: the exposures read in one query,
+        their events stored in two inserts (unrectified first: it causes the other two), saved in bulk."""
         repo = ExposureRepository(conn)
-        exposure = await repo.get(timer.key)
         now = self.rt.clock.now()
-        if not exposure.mark_unrectified(now):
+        missed = [exposure for exposure in await repo.get_many([timer.key for timer in due])
+                  if exposure.mark_unrectified(now)]
+        if not missed:
             return
-        subject = f"exposure/{exposure.id}"
-        unrectified = await self.rt.events.emit(
-            conn,
-            ExposureUnrectified(exposure_id=exposure.id, unit=exposure.unit, deadline=exposure.deadline.day,
-                                detected_at=now),
-            subject=subject,
-            case_id=exposure.case_id,
-        )
+        unrectified = await self.rt.events.emit_many(conn, [
+            Emission(ExposureUnrectified(exposure_id=exposure.id, unit=exposure.unit, deadline=exposure.deadline.day,
+                                         detected_at=now),
+                     subject=f"exposure/{exposure.id}", case_id=exposure.case_id)
+            for exposure in missed
+        ])
+        await self.rt.events.emit_many(conn, [
+            emission for exposure, cause in zip(missed, unrectified, strict=True)
+            for emission in self._republish_and_refer(exposure, cause, now)
+        ])
+        await repo.save_many(missed)
+        for exposure in missed:
+            await self._tell_hotline_about_exposure(conn, exposure, CallbackStatus.REFERRED,
+                                                    "逾期未整改，已再次曝光并移交纪检监察机关问责处理")
+
+    @staticmethod
+    def _republish_and_refer(exposure: Exposure, unrectified: Envelope[Any], now: datetime) -> list[Emission]:
+        """再次媒体曝光 and 移交纪检监察机关 of an exposure found unrectified (`unrectified`: that event)."""
         history = exposure.republish(now)
-        await self.rt.events.emit(
-            conn,
-            ExposureRepublished(exposure_id=exposure.id, unit=exposure.unit, title=exposure.title,
-                                round=exposure.round, history=history, republished_at=now),
-            subject=subject,
-            case_id=exposure.case_id,
-            cause=unrectified,
-            actor="system",
-        )
         referral_id = str(uuid.uuid4())
         evidence = exposure.refer(referral_id, now)
-        await self.rt.events.emit(
-            conn,
-            ReferralRequested(
-                referral_id=referral_id,
-                origin=REFERRAL_ORIGIN,
-                origin_ref=exposure.id,
-                unit=exposure.unit,
-                problem=exposure.problem,
-                reason=f"媒体曝光问题逾期未整改（整改时限{exposure.deadline.day.isoformat()}），"
-                       "再次媒体曝光，同时移交纪检监察机关问责处理",
-                evidence=evidence,
-                requested_at=now,
+        return [
+            Emission(
+                ExposureRepublished(exposure_id=exposure.id, unit=exposure.unit, title=exposure.title,
+                                    round=exposure.round, history=history, republished_at=now),
+                subject=f"exposure/{exposure.id}", case_id=exposure.case_id, cause=unrectified, actor="system",
             ),
-            subject=f"referral/{referral_id}",
-            case_id=exposure.case_id,
-            cause=unrectified,
-            actor="system",
-        )
-        await repo.save(exposure)
-        await self._tell_hotline_about_exposure(conn, exposure, CallbackStatus.REFERRED,
-                                                "逾期未整改，已再次曝光并移交纪检监察机关问责处理")
+            Emission(
+                ReferralRequested(
+                    referral_id=referral_id,
+                    origin=REFERRAL_ORIGIN,
+                    origin_ref=exposure.id,
+                    unit=exposure.unit,
+                    problem=exposure.problem,
+                    reason=f"媒体曝光问题逾期未整改（整改时限{exposure.deadline.day.isoformat()}），"
+                           "再次媒体曝光，同时移交纪检监察机关问责处理",
+                    evidence=evidence,
+                    requested_at=now,
+                ),
+                subject=f"referral/{referral_id}", case_id=exposure.case_id, cause=unrectified, actor="system",
+            ),
+        ]
 
     async def on_outcome_published(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
         """The 纪委 published an outcome: show it on the 曝光台 (问责一批、通报曝光一批)."""

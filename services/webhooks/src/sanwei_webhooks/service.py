@@ -132,22 +132,28 @@ class WebhookService:
 
     async def on_event(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
         """One pending delivery per subscription that wants this event, due at once."""
+        await self.on_events(conn, [event])
+
+    async def on_events(self, conn: AsyncConnection, events: list[Envelope[Any]]) -> None:
+        """`on_event` for events of one type that waited together: the subscriptions read once,
+        every delivery stored in one insert (none at all when no receiver wants the type)."""
         repo = WebhookRepository(conn)
-        confidential = spec_for_type(event.type).confidential
+        event_type = events[0].type
+        confidential = spec_for_type(event_type).confidential
+        wanting = [s for s in await repo.subscriptions() if wants(s.event_types, event_type, confidential=confidential)]
+        if not wanting:
+            return
         now = self.wall.now()
-        payload = event.model_dump_json()
-        rows = [
-            {
+        rows = []
+        for event in events:
+            payload = event.model_dump_json()
+            rows.extend({
                 "subscription_id": s.id, "event_id": str(event.id), "event_type": event.type,
                 "case_id": event.case_id, "payload": payload, "state": DeliveryState.PENDING.value, "attempts": 0,
                 "next_attempt_at": now, "created_at": now,
-            }
-            for s in await repo.subscriptions()
-            if wants(s.event_types, event.type, confidential=confidential)
-        ]
+            } for s in wanting)
         await repo.add_deliveries(rows)
-        if rows:
-            log.info("webhooks.queued", deliveries=len(rows))
+        log.info("webhooks.queued", deliveries=len(rows))
 
     # --- attempts (the delivery loop) --------------------------------------------------
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts.events.common import Sanction
 from sanwei_kit.calendar import WorkingDayDeadline
-from sanwei_kit.db import append_new_rows
+from sanwei_kit.db import append_new_rows_many
 from sanwei_kit.errors import NotFound
 from sanwei_media.adapters.tables import exposure_history, exposures, published_outcomes
 from sanwei_media.domain.model import (
@@ -110,15 +110,18 @@ class ExposureRepository:
             await self._conn.execute(exposure_history.insert(), lines)
 
     async def save(self, exposure: Exposure) -> None:
-        await self._conn.execute(
-            exposures.update().where(exposures.c.id == exposure.id).values(**_exposure_values(exposure))
-        )
-        await self._append_history(exposure)
+        await self.save_many([exposure])
 
-    async def _append_history(self, exposure: Exposure) -> None:
+    async def save_many(self, changed: list[Exposure]) -> None:
+        """Store changed exposures: one UPDATE statement for all, then their new history lines."""
+        if not changed:
+            return
+        # The row's id is bound as `exposure_id`: a bind parameter may not share a column's name in an UPDATE.
+        by_id = exposures.update().where(exposures.c.id == bindparam("exposure_id"))
+        await self._conn.execute(by_id, [{"exposure_id": e.id, **_exposure_values(e)} for e in changed])
         # History is append-only: only the lines not yet stored are written.
-        rows = [_history_row(entry) for entry in exposure.history]
-        await append_new_rows(self._conn, exposure_history, exposure_history.c.exposure_id, exposure.id, rows)
+        await append_new_rows_many(self._conn, exposure_history, exposure_history.c.exposure_id,
+                                   {e.id: [_history_row(entry) for entry in e.history] for e in changed})
 
     async def _history(self, exposure_ids: list[str]) -> dict[str, list[HistoryEntry]]:
         found: dict[str, list[HistoryEntry]] = {i: [] for i in exposure_ids}
@@ -140,10 +143,15 @@ class ExposureRepository:
         return [_exposure_from_row(r, history[r.id]) for r in rows]
 
     async def get(self, exposure_id: str) -> Exposure:
-        row = (await self._conn.execute(select(exposures).where(exposures.c.id == exposure_id))).first()
-        if row is None:
-            raise NotFound(f"no exposure {exposure_id}")
-        return (await self._load([row]))[0]
+        return (await self.get_many([exposure_id]))[0]
+
+    async def get_many(self, exposure_ids: list[str]) -> list[Exposure]:
+        """The exposures of `exposure_ids`, in that order; NotFound names the first one missing."""
+        rows = {r.id: r for r in (await self._conn.execute(select(exposures).where(exposures.c.id.in_(exposure_ids))))}
+        missing = [i for i in exposure_ids if i not in rows]
+        if missing:
+            raise NotFound(f"no exposure {missing[0]}")
+        return await self._load([rows[i] for i in dict.fromkeys(exposure_ids)])
 
     async def origin_refs_exposed(self, origin: Origin, origin_refs: list[str]) -> set[str]:
         """Those of `origin_refs` already exposed from `origin`."""
