@@ -11,7 +11,16 @@ from sqlalchemy import Column, Integer, String, Table, create_engine, select
 from sqlalchemy.exc import IntegrityError
 
 from sanwei_kit.calendar import CHINA_TZ
-from sanwei_kit.db import UtcDateTime, append_new_rows, append_new_rows_many, new_metadata, once_more_on_race
+from sanwei_kit.db import (
+    UtcDateTime,
+    append_new_rows,
+    append_new_rows_many,
+    new_metadata,
+    once_more_on_race,
+    rows_by_id,
+    update_rows_by_id,
+)
+from sanwei_kit.errors import NotFound
 from sanwei_kit.migrations import render_item
 from sanwei_kit.testing import database_with_tables
 
@@ -23,6 +32,13 @@ events = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("at", UtcDateTime(), nullable=True),
+)
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("round", Integer, nullable=False),
 )
 lines = Table(
     "lines",
@@ -80,6 +96,20 @@ async def test_append_only_lists_of_several_owners_store_each_ones_new_rows(db):
     async with db.connect() as conn:
         rows = (await conn.execute(select(lines).order_by(lines.c.owner_id, lines.c.position))).all()
     assert [tuple(r) for r in rows] == [("a", 0, "one"), ("a", 1, "two"), ("b", 0, "other")]
+
+
+async def test_rows_are_read_by_id_in_the_asked_order_and_updated_in_one_statement(db):
+    async with db.transaction() as conn:
+        await conn.execute(cases.insert(), [{"id": i, "status": "open", "round": 1} for i in ("a", "b", "c")])
+        assert [r.id for r in await rows_by_id(conn, cases, ["c", "a", "c"], what="case")] == ["c", "a"]
+        with pytest.raises(NotFound, match="no case x"):
+            await rows_by_id(conn, cases, ["a", "x", "y"], what="case")
+        await update_rows_by_id(conn, cases, {"a": {"status": "referred", "round": 2},
+                                              "c": {"status": "closed", "round": 1}})
+        await update_rows_by_id(conn, cases, {})
+    async with db.connect() as conn:
+        rows = (await conn.execute(select(cases).order_by(cases.c.id))).all()
+    assert [tuple(r) for r in rows] == [("a", "referred", 2), ("b", "open", 1), ("c", "closed", 1)]
 
 
 async def test_a_use_case_that_lost_a_race_runs_once_more_and_no_more():

@@ -28,14 +28,16 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    bindparam,
     event,
     func,
     select,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Row, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from sanwei_kit.errors import NotFound
 from sanwei_kit.sqlite_in_loop import in_loop_dbapi
 
 T = TypeVar("T")
@@ -173,6 +175,23 @@ async def append_new_rows_many(
            for owner_id, rows in lists.items() for i, row in enumerate(rows) if i >= stored.get(owner_id, 0)]
     if new:
         await conn.execute(table.insert(), new)
+
+
+async def rows_by_id(conn: AsyncConnection, table: Table, ids: Sequence[str], *, what: str) -> list[Row[Any]]:
+    """The rows of `table` whose `id` is in `ids`, in that order, each once; NotFound names the first missing."""
+    found = {row.id: row for row in await conn.execute(select(table).where(table.c.id.in_(ids)))}
+    missing = next((i for i in ids if i not in found), None)
+    if missing is not None:
+        raise NotFound(f"no {what} {missing}")
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+async def update_rows_by_id(conn: AsyncConnection, table: Table, changes: Mapping[str, Mapping[str, Any]]) -> None:
+    """Set each row's new values (row id → column values, the same columns for every row) in one statement."""
+    if changes:
+        # The id is bound under its own name: a bind parameter may not share a column's name in an UPDATE.
+        by_id = table.update().where(table.c.id == bindparam("row_id_"))
+        await conn.execute(by_id, [{"row_id_": row_id, **values} for row_id, values in changes.items()])
 
 
 class Database:

@@ -253,3 +253,28 @@ async def test_a_report_returned_after_the_deadline_makes_the_notice_unrectified
         assert returned.status_code == 200
         unrectified = await h.emitted(UNRECTIFIED)
         assert len(unrectified) == 1 and unrectified[0]["data"]["level"] == "red"
+
+
+async def test_deadlines_that_pass_together_unrectify_escalate_or_hold_each_notice_as_alone(tmp_path, clock):
+    app = _app(tmp_path, clock, notice_media_from_level="yellow")
+    async with service_harness(app) as h:
+        issued = []
+        for level, problem in [("yellow", "占道经营"), ("blue", "垃圾清运不及时"), ("yellow", "违规停车"),
+                               ("yellow", "噪音扰民")]:
+            response = await h.client.post("/notices", json={"unit": LEAD, "problem": problem, "level": level,
+                                                             "working_days": 5, "issued_by": HQ})
+            assert response.status_code == 201, response.text
+            issued.append(response.json())
+        held = issued[3]
+        assert (await _report(h, held)).status_code == 201  # in time, not yet reviewed: holds the notice open
+        clock.set(datetime.fromisoformat(issued[0]["due_at"]) + timedelta(minutes=1))
+        assert await h.fire_timers() == 4  # one run of four notice.due timers: the bulk form
+        unrectified = await h.emitted(UNRECTIFIED)
+        assert [e["data"]["notice_id"] for e in unrectified] == [issued[0]["id"], issued[2]["id"]]
+        assert {e["data"]["level"] for e in unrectified} == {"red"}
+        [escalated] = await h.emitted("sanwei.supervision.notice.v1.escalated")
+        assert escalated["data"]["notice_id"] == issued[1]["id"] and escalated["data"]["to_level"] == "yellow"
+        statuses = {n["id"]: n["status"] for n in (await h.client.get("/notices", params={"limit": 100})).json()}
+        assert [statuses[n["id"]] for n in issued] == ["unrectified", "escalated", "unrectified", "open"]
+        assert statuses[escalated["data"]["new_notice_id"]] == "open"
+        assert await h.fire_timers() == 0

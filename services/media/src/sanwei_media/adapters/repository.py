@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts.events.common import Sanction
 from sanwei_kit.calendar import WorkingDayDeadline
-from sanwei_kit.db import append_new_rows_many
-from sanwei_kit.errors import NotFound
+from sanwei_kit.db import append_new_rows_many, rows_by_id, update_rows_by_id
 from sanwei_media.adapters.tables import exposure_history, exposures, published_outcomes
 from sanwei_media.domain.model import (
     EntryKind,
@@ -116,9 +115,7 @@ class ExposureRepository:
         """Store changed exposures: one UPDATE statement for all, then their new history lines."""
         if not changed:
             return
-        # The row's id is bound as `exposure_id`: a bind parameter may not share a column's name in an UPDATE.
-        by_id = exposures.update().where(exposures.c.id == bindparam("exposure_id"))
-        await self._conn.execute(by_id, [{"exposure_id": e.id, **_exposure_values(e)} for e in changed])
+        await update_rows_by_id(self._conn, exposures, {e.id: _exposure_values(e) for e in changed})
         # History is append-only: only the lines not yet stored are written.
         await append_new_rows_many(self._conn, exposure_history, exposure_history.c.exposure_id,
                                    {e.id: [_history_row(entry) for entry in e.history] for e in changed})
@@ -147,11 +144,7 @@ class ExposureRepository:
 
     async def get_many(self, exposure_ids: list[str]) -> list[Exposure]:
         """The exposures of `exposure_ids`, in that order; NotFound names the first one missing."""
-        rows = {r.id: r for r in (await self._conn.execute(select(exposures).where(exposures.c.id.in_(exposure_ids))))}
-        missing = [i for i in exposure_ids if i not in rows]
-        if missing:
-            raise NotFound(f"no exposure {missing[0]}")
-        return await self._load([rows[i] for i in dict.fromkeys(exposure_ids)])
+        return await self._load(await rows_by_id(self._conn, exposures, exposure_ids, what="exposure"))
 
     async def origin_refs_exposed(self, origin: Origin, origin_refs: list[str]) -> set[str]:
         """Those of `origin_refs` already exposed from `origin`."""

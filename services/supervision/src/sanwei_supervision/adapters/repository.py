@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts.events.common import NoticeLevel
 from sanwei_kit.calendar import WorkingDayDeadline
+from sanwei_kit.db import rows_by_id, update_rows_by_id
 from sanwei_kit.errors import NotFound
 from sanwei_kit.numbering import YearlyNumber
 from sanwei_supervision.adapters.tables import notice_numbers, notices, rectification_reports
@@ -162,13 +163,18 @@ class NoticeRepository:
         await self._conn.execute(notices.insert(), [_new_notice_row(notice) for notice in new_notices])
 
     async def save(self, notice: Notice) -> None:
-        await self._conn.execute(notices.update().where(notices.c.id == notice.id).values(**_notice_state(notice)))
+        await self.save_many([notice])
+
+    async def save_many(self, changed: list[Notice]) -> None:
+        """Store the state of changed notices in one UPDATE statement."""
+        await update_rows_by_id(self._conn, notices, {n.id: _notice_state(n) for n in changed})
 
     async def get(self, notice_id: str) -> Notice:
-        row = (await self._conn.execute(select(notices).where(notices.c.id == notice_id))).first()
-        if row is None:
-            raise NotFound(f"no notice {notice_id}")
-        return _notice_from_row(row)
+        return (await self.get_many([notice_id]))[0]
+
+    async def get_many(self, notice_ids: list[str]) -> list[Notice]:
+        """The notices of `notice_ids`, in that order; NotFound names the first one missing."""
+        return [_notice_from_row(row) for row in await rows_by_id(self._conn, notices, notice_ids, what="notice")]
 
     async def tasks_with_notice(self, task_ids: list[str], trigger: NoticeTrigger) -> set[str]:
         """Those of `task_ids` that already have a notice of `trigger`."""
@@ -252,9 +258,16 @@ class NoticeRepository:
         return _report_from_row(row)
 
     async def reports_of(self, notice_id: str) -> list[RectificationReport]:
+        return (await self.reports_of_many([notice_id]))[notice_id]
+
+    async def reports_of_many(self, notice_ids: list[str]) -> dict[str, list[RectificationReport]]:
+        """Each notice's rectification reports, oldest first (an empty list for a notice with none)."""
+        found: dict[str, list[RectificationReport]] = {i: [] for i in notice_ids}
         query = (
             select(rectification_reports)
-            .where(rectification_reports.c.notice_id == notice_id)
+            .where(rectification_reports.c.notice_id.in_(notice_ids))
             .order_by(rectification_reports.c.submitted_at, rectification_reports.c.id)
         )
-        return [_report_from_row(r) for r in (await self._conn.execute(query)).all()]
+        for row in (await self._conn.execute(query)).all():
+            found[row.notice_id].append(_report_from_row(row))
+        return found
