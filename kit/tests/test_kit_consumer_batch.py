@@ -12,6 +12,7 @@ from typing import Any
 
 import nats
 import pytest
+import structlog
 from sqlalchemy import Column, String, Table, select
 
 from sanwei_contracts import new_envelope
@@ -168,15 +169,20 @@ async def test_a_batch_handler_gets_the_waiting_events_as_one_list_and_falls_bac
         await asyncio.wait_for(entered.wait(), 10)
         waiting = [f"t{i}" for i in range(10)]
         await _publish(nats_server, waiting)
-        gate.set()
 
         async def handled(count: int) -> bool:
             return sum((await _effects(runtime, effects)).values()) == count
 
-        await _eventually(lambda: handled(11))
+        with structlog.testing.capture_logs() as logs:
+            gate.set()
+            await _eventually(lambda: handled(11))
         assert alone == ["gate"]
         assert [task for batch in batches for task in batch] == waiting  # in the order they came
         assert len(batches) < len(waiting)
+        # One INFO line per batch, not per event: a burst of thousands logs as many lines as batches.
+        lines = [e for e in logs if e["event"].startswith("consumer.handled") and e["log_level"] == "info"]
+        together = [e for e in lines if e["event"] == "consumer.handled_batch"]
+        assert len(together) == len(batches) and sum(e["events"] for e in together) == len(waiting)
 
         # A batch its handler refuses: each event is handled alone instead, once.
         gate.clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import structlog
 from sqlalchemy import Column, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -64,9 +65,13 @@ async def test_a_batch_of_due_timers_fires_in_one_sweep(store) -> None:
 
     loop = TimerLoop(db, tables, FakeClock(NOW), {"overdue": handler}, poll_interval=1.0, batch_size=100,
                      after_commit=lambda: commits.append(1))
-    assert await loop.fire_due() == 5
+    with structlog.testing.capture_logs() as logs:
+        assert await loop.fire_due() == 5
     assert await _effect_keys(db, effects) == [f"task-{i}" for i in range(5)]
     assert await _pending(db, tables) == 0
+    fired = [e for e in logs if e["event"] == "timers.fired"]
+    assert [(e["timers"], e["kinds"]) for e in fired] == [(5, ["overdue"])]  # one line for the batch
+    assert fired[0]["lag_seconds"] == 240.0  # the most overdue: task-4, due 4 minutes before now
     assert commits == [1]  # one commit, and one wake-up of the relay, for the whole batch
     assert await loop.fire_due() == 0
 

@@ -300,10 +300,12 @@ class ReliableConsumer:
             events_added = take_events_added(conn)
         for delivery, _ in valid:
             await delivery.ack()
-        for delivery, envelope in handled:
-            self.handled_total += 1
-            with _event_context(envelope):
-                log.info("consumer.handled", consumer=self.name, attempt=delivery.deliveries)
+        self.handled_total += len(handled)
+        # One line for the batch: a burst of thousands is not thousands of lines (each event's at DEBUG).
+        log.info("consumer.handled_batch", consumer=self.name, events=len(handled), received=len(valid))
+        for _, envelope in handled:
+            log.debug("consumer.handled", consumer=self.name, case_id=envelope.case_id, event_id=str(envelope.id),
+                      event_type=envelope.type)
         if events_added:
             self._after_commit()
 

@@ -48,6 +48,28 @@ async def test_overdue_fires_once_after_the_deadline_in_working_days(app, clock)
         assert (await h.client.get(f"/tasks/{task['id']}")).json()["status"] == "overdue"
 
 
+async def test_deadlines_passing_together_make_each_task_overdue_then_reminded_once(app, clock):
+    async with service_harness(app) as h:
+        body = {"title": "第二季度清单", "tasks": [
+            {"title": f"任务{n}", "lead_unit": unit, "deadline": "2026-09-30"}
+            for n, unit in enumerate(["区投促局", "区发改局", "区住建局"], start=1)
+        ]}
+        created = (await h.client.post("/task-lists", json=body)).json()["tasks"]
+        clock.set(datetime(2026, 10, 1, 0, 0, 1, tzinfo=CHINA_TZ))
+        await h.fire_timers()  # one run of three task.due timers: the bulk form
+        overdue = await h.emitted("sanwei.registry.task.v1.overdue")
+        assert [o["data"]["task_id"] for o in overdue] == [t["id"] for t in created]
+        assert [o["data"]["lead_unit"] for o in overdue] == ["区投促局", "区发改局", "区住建局"]
+        for task in created:
+            assert (await h.client.get(f"/tasks/{task['id']}")).json()["status"] == "overdue"
+        clock.set(datetime(2026, 10, 9, 18, 0, tzinfo=CHINA_TZ))  # past the 催办 of the first working day after
+        await h.fire_timers()
+        reminded = await h.emitted("sanwei.registry.task.v1.reminded")
+        assert [r["data"]["task_id"] for r in reminded] == [t["id"] for t in created]
+        assert await h.fire_timers() == 0
+        assert len(await h.emitted("sanwei.registry.task.v1.overdue")) == 3
+
+
 async def test_completion_accepted_completes_the_task_and_cancels_its_timer(app, clock):
     async with service_harness(app) as h:
         task = await _create_task(h.client, deadline="2026-09-30")

@@ -35,6 +35,7 @@ from sanwei_kit import timers
 from sanwei_kit.calendar import WorkingCalendar, WorkingDayDeadline, due_instant, local_date
 from sanwei_kit.db import once_more_on_race
 from sanwei_kit.errors import Conflict, Invalid, NotFound
+from sanwei_kit.events import Emission
 from sanwei_kit.runtime import Runtime
 from sanwei_kit.timers import DueTimer
 from sanwei_registry.adapters.calendar_repository import CalendarRepository
@@ -679,39 +680,39 @@ class RegistryService:
 
     async def on_task_remind(self, conn: AsyncConnection, timer: DueTimer) -> None:
         """催办: the working day after the deadline, a task still not completed is reminded, once."""
-        task = await TaskRepository(conn).get(timer.key)
-        if task.status is not TaskStatus.OVERDUE or task.deadline is None:
-            return
-        await self.rt.events.emit(
-            conn,
-            TaskReminded(task_id=task.id, title=task.title, lead_unit=task.lead_unit, co_units=task.co_units,
-                         deadline=task.deadline.day),
-            subject=f"task/{task.id}",
-            case_id=task.id,
-        )
+        await self.on_tasks_remind(conn, [timer])
+
+    async def on_tasks_remind(self, conn: AsyncConnection, due: list[DueTimer]) -> None:
+        """`on_task_remind` for reminders due together: the tasks read in one query, reminded in one insert."""
+        found = await TaskRepository(conn).get_many([timer.key for timer in due])
+        await self.rt.events.emit_many(conn, [
+            Emission(TaskReminded(task_id=task.id, title=task.title, lead_unit=task.lead_unit, co_units=task.co_units,
+                                  deadline=task.deadline.day),
+                     subject=f"task/{task.id}", case_id=task.id)
+            for task in found if task.status is TaskStatus.OVERDUE and task.deadline is not None
+        ])
 
     async def on_task_due(self, conn: AsyncConnection, timer: DueTimer) -> None:
         """The deadline timer fired: an open task becomes overdue, exactly once."""
+        await self.on_tasks_due(conn, [timer])
+
+    async def on_tasks_due(self, conn: AsyncConnection, due: list[DueTimer]) -> None:
+        """`on_task_due` for deadlines that passed together (quarter end): the tasks read in one query,
+        the overdue ones saved and announced in one statement each; then their parents follow."""
         repo = TaskRepository(conn)
-        task = await repo.get(timer.key)
-        if not task.mark_overdue(self.rt.clock.now()):
-            return
-        await repo.save(task)
-        assert task.deadline is not None
-        await self.rt.events.emit(
-            conn,
-            TaskOverdue(
-                task_id=task.id,
-                title=task.title,
-                lead_unit=task.lead_unit,
-                co_units=task.co_units,
-                deadline=task.deadline.day,
-                due_at=task.deadline.due_at,
-            ),
-            subject=f"task/{task.id}",
-            case_id=task.id,
-        )
-        await self._parents_follow_overdue(conn, repo, task)
+        now = self.rt.clock.now()
+        overdue = [task for task in await repo.get_many([timer.key for timer in due]) if task.mark_overdue(now)]
+        await repo.save_many(overdue)
+        await self.rt.events.emit_many(conn, [
+            Emission(
+                TaskOverdue(task_id=task.id, title=task.title, lead_unit=task.lead_unit, co_units=task.co_units,
+                            deadline=task.deadline.day, due_at=task.deadline.due_at),
+                subject=f"task/{task.id}", case_id=task.id,
+            )
+            for task in overdue if task.deadline is not None
+        ])
+        for task in overdue:
+            await self._parents_follow_overdue(conn, repo, task)
 
     async def _parents_follow_overdue(self, conn: AsyncConnection, repo: TaskRepository, child: Task) -> None:
         """A parent is overdue as soon as any of its sub-tasks is, up the tree, each once."""

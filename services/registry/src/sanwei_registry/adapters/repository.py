@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_kit.calendar import WorkingDayDeadline
+from sanwei_kit.db import rows_by_id, update_rows_by_id
 from sanwei_kit.errors import NotFound
 from sanwei_registry.adapters.tables import deadline_history, extensions, task_lists, tasks
 from sanwei_registry.domain.deadlines import Extension, ExtensionStatus
@@ -103,13 +104,18 @@ class TaskRepository:
         )
 
     async def save(self, task: Task) -> None:
-        await self._conn.execute(tasks.update().where(tasks.c.id == task.id).values(**_task_values(task)))
+        await self.save_many([task])
+
+    async def save_many(self, changed: list[Task]) -> None:
+        """Store changed tasks in one UPDATE statement."""
+        await update_rows_by_id(self._conn, tasks, {task.id: _task_values(task) for task in changed})
 
     async def get(self, task_id: str) -> Task:
-        row = (await self._conn.execute(select(tasks).where(tasks.c.id == task_id))).first()
-        if row is None:
-            raise NotFound(f"no task {task_id}")
-        return _task_from_row(row)
+        return (await self.get_many([task_id]))[0]
+
+    async def get_many(self, task_ids: list[str]) -> list[Task]:
+        """The tasks of `task_ids`, in that order; NotFound names the first one missing."""
+        return [_task_from_row(row) for row in await rows_by_id(self._conn, tasks, task_ids, what="task")]
 
     async def children(self, task_id: str) -> list[Task]:
         query = select(tasks).where(tasks.c.parent_id == task_id).order_by(tasks.c.position)
