@@ -41,8 +41,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--api-requests", type=int, default=None, help="requests per endpoint (default 2000, quick 500)")
     p.add_argument("--timer-sizes", default="10000,1000000", help="stored timers, comma separated")
     p.add_argument("--timer-repetitions", type=int, default=None)
-    p.add_argument("--profile-seconds", type=float, default=30.0, help="py-spy recording from the tick; 0: none")
-    p.add_argument("--profile-services", default="registry,supervision,audit")
+    p.add_argument("--profile-seconds", type=float, default=0.0,
+                   help="py-spy recording of --profile-services from the burst's tick, seconds (default 0: none, "
+                        "the recording takes CPU from the measured stack; each stage is profiled in its drain)")
+    p.add_argument("--profile-services", default="registry,supervision,media,audit")
+    p.add_argument("--no-drain-profiles", dest="drain_profiles", action="store_false",
+                   help="do not record each stage's service with py-spy while it drains (SQLite, one replica)")
     p.add_argument("--drain-events", type=int, default=None,
                    help="events waiting for each stage in the backlog drain (default 5000, quick 2000; 0: none)")
     p.add_argument("--drain-stages", default=",".join(drain.STAGES), help="stages to drain, comma separated")
@@ -164,8 +168,10 @@ def drain_section(args: argparse.Namespace, data_dir: Path) -> list[dict[str, An
         runs += [("supervision", args.postgres, 1), ("supervision", args.postgres, 2)]
     out = []
     for i, (stage, postgres, replicas) in enumerate(runs):
+        profile = postgres is None and replicas == 1 and args.drain_profiles
         result = drain.run(stage, args.drain_events, data_dir / f"drain-{i}", postgres_url=postgres,
-                           replicas=replicas, timeout=args.timeout, say=say)
+                           replicas=replicas, timeout=args.timeout, say=say,
+                           profile_to=args.out / f"{args.stem}-profile-drain-{stage}.txt" if profile else None)
         out.append({**result.__dict__, "ratio": round(result.ratio, 4)})
     return out
 
@@ -178,10 +184,13 @@ def main(argv: list[str] | None = None) -> int:
     if (args.out / f"{stem}.md").exists():  # a second run the same day keeps the first report to compare with
         stem = f"{stem}-{datetime.now(UTC).strftime('%H%M')}"
     args.out.mkdir(parents=True, exist_ok=True)
+    args.stem = stem
     r: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
                          "args": " ".join(argv if argv is not None else sys.argv[1:]), "notes": []}
     r["settings"] = {"API concurrency": args.concurrency, "API requests per endpoint": args.api_requests,
-                     "profiled services": args.profile_services, "profile seconds": args.profile_seconds,
+                     "burst profiled (py-spy)": f"{args.profile_services} for {args.profile_seconds:.0f} s"
+                     if args.profile_seconds > 0 else "no (measured without a profiler)",
+                     "drains profiled (py-spy)": "yes" if args.drain_profiles else "no",
                      "timer sweep repetitions": args.timer_repetitions}
     scratch = Path(tempfile.mkdtemp(prefix="sanwei-bench-"))
     settings = BurstSettings(tasks=args.tasks, chain_share=args.chain_share, speed=args.speed, timeout=args.timeout,
@@ -227,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     r["timers"] = [s.__dict__ for s in sweeps]
     r["timer_ratio"] = round(sweeps[-1].median_ms / sweeps[0].median_ms, 3) if len(sweeps) > 1 else None
     r["profiles"] = {}
-    for name, path in burst.result.profiles.items():
+    recorded = {**burst.result.profiles,
+                **{f"{d['service']} (draining {d['stage']})": d["profile"] for d in r["drain"] if d.get("profile")}}
+    for name, path in recorded.items():
         with open(path, encoding="utf-8", errors="replace") as handle:
             total, self_top, incl_top = collapsed_profile_summary(handle, top=15)
         r["profiles"][name] = {"file": Path(path).name, "samples": total, "self": self_top, "inclusive": incl_top}

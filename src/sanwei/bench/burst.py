@@ -20,8 +20,6 @@ import math
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import closing, suppress
@@ -34,6 +32,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import nats
 
+from sanwei.bench.profiler import Recording, record
 from sanwei.stack import SERVICES, Stack, free_port
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -408,36 +407,21 @@ class Burst:
                 end_to_end_per_s=round(total / last_recorded, 1) if last_recorded > 0 else None,
             )
 
-    # --- profiling ----------------------------------------------------------------------
-    def _start_profilers(self) -> list[tuple[str, subprocess.Popen[bytes], Path]]:
+    # --- profiling (off by default: see sanwei.bench.profiler) ----------------------------
+    def _start_profilers(self) -> list[Recording]:
         if self.s.profile_seconds <= 0:
             return []
-        spy = Path(sys.executable).parent / "py-spy"
-        if not spy.exists():
-            self.result.notes.append("py-spy not installed: no profile")
-            return []
-        started = []
-        for name in self.s.profile_services:
-            out = self.s.out_dir / f"{self.s.stem}-profile-{name}.txt"
-            process = self.stack.processes[name]
-            started.append((name, subprocess.Popen(
-                [str(spy), "record", "--pid", str(process.pid), "--duration", str(int(self.s.profile_seconds)),
-                 "--rate", "50", "--nonblocking", "--format", "raw", "--output", str(out)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            ), out))
-        return started
+        return [record(name, self.stack.processes[name].pid,
+                       self.s.out_dir / f"{self.s.stem}-profile-burst-{name}.txt", seconds=self.s.profile_seconds)
+                for name in self.s.profile_services]
 
-    def _stop_profilers(self, started: list[tuple[str, subprocess.Popen[bytes], Path]]) -> None:
-        for name, process, out in started:
-            try:
-                _, err = process.communicate(timeout=1)
-            except subprocess.TimeoutExpired:  # the burst ended first: py-spy writes what it has on SIGINT
-                process.send_signal(signal.SIGINT)
-                _, err = process.communicate(timeout=60)
-            if out.exists() and out.stat().st_size > 0:
-                self.result.profiles[name] = str(out)
+    def _stop_profilers(self, started: list[Recording]) -> None:
+        for recording in started:
+            error = recording.stop()
+            if error:
+                self.result.notes.append(error)
             else:
-                self.result.notes.append(f"py-spy could not profile {name}: {err.decode(errors='replace')[-300:]}")
+                self.result.profiles[f"{recording.name} (during the burst)"] = str(recording.out)
 
     def stop(self) -> None:
         self.stack.stop()

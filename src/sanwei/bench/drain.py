@@ -33,6 +33,7 @@ import nats
 
 from sanwei.bench.baseline import consume_all
 from sanwei.bench.burst import UNITS, db_path, scalar
+from sanwei.bench.profiler import record
 from sanwei.stack import SERVICES, Stack, free_port
 from sanwei_contracts.envelope import new_envelope
 from sanwei_contracts.events.media import ReferralRequested
@@ -97,6 +98,7 @@ class DrainResult:
     per_s: float
     raw_consume_per_s: float
     persisted: int  # output rows once the raw consumer is done too: exactly `events`, none lost or doubled
+    profile: str | None = None  # py-spy stacks of the (first) replica while it drained
 
     @property
     def ratio(self) -> float:
@@ -170,7 +172,8 @@ async def _raw_consume(nats_url: str, subject: str, events: int, fetch_batch: in
 
 
 def run(stage_key: str, events: int, data_dir: Path, *, postgres_url: str | None = None, replicas: int = 1,
-        timeout: float = 900.0, say: Callable[[str], None] = print) -> DrainResult:
+        timeout: float = 900.0, say: Callable[[str], None] = print, profile_to: Path | None = None) -> DrainResult:
+    """Drain `events` through one stage; `profile_to`: record the service with py-spy while it drains."""
     stage = STAGES[stage_key]
     stack = Stack(data_dir, nats_port=free_port(), ports={name: free_port() for name in SERVICES},
                   postgres_url=postgres_url, replicas=replicas)
@@ -184,11 +187,18 @@ def run(stage_key: str, events: int, data_dir: Path, *, postgres_url: str | None
         started = datetime.now(UTC)
         for replica in range(1, replicas + 1):
             stack.start_service(stage.service, replica)
+        recording = None
+        if profile_to is not None:
+            pid = stack.processes[stack.process_name(stage.service, 1)].pid
+            recording = record(stage.service, pid, profile_to, seconds=timeout)
         while (count := _count(stack, stage)) < events:
             if (datetime.now(UTC) - started).total_seconds() > timeout:
                 raise TimeoutError(f"drain {stage_key}: {count} of {events} after {timeout:.0f}s")
             time.sleep(0.1)
         drained_at = datetime.now(UTC)
+        profile_error = recording.stop() if recording else "not profiled"
+        if recording and profile_error:
+            say(profile_error)
         first_at = _first_made_at(stack, stage)
         per_s = events / max((drained_at - first_at).total_seconds(), 1e-9)
         raw_s = asyncio.run(_raw_consume(stack.nats_url, stage.input_subject, events))
@@ -199,6 +209,7 @@ def run(stage_key: str, events: int, data_dir: Path, *, postgres_url: str | None
             first_output_s=round((first_at - started).total_seconds(), 2),
             drained_s=round((drained_at - started).total_seconds(), 2), per_s=round(per_s, 1),
             raw_consume_per_s=round(events / raw_s, 1), persisted=persisted,
+            profile=None if profile_error else str(profile_to),
         )
         say(f"drain {stage_key} ×{replicas}: {result.per_s}/s, raw consume {result.raw_consume_per_s}/s, "
             f"ratio {result.ratio:.3f}")

@@ -153,6 +153,10 @@ def render(r: dict[str, Any]) -> str:
         out.append("")
     out.append("## 6. Where the time goes (profile)")
     out.append("")
+    out.append("py-spy (50 Hz, sampling without stopping the process) recorded each stage's service while it "
+               "drained its backlog (§2b); the burst is measured without a recording unless `--profile-seconds` "
+               "is given, because py-spy takes CPU from the same two cores.")
+    out.append("")
     for name, prof in r.get("profiles", {}).items():
         out.append(f"### {name}: {fmt(prof['samples'])} busy samples (idle waits left out), "
                    f"raw stacks in `{prof['file']}`")
