@@ -46,6 +46,9 @@ async def test_a_batch_queues_one_delivery_per_event_and_wanting_subscription_an
         async with h.runtime.db.transaction() as conn:
             await service.on_events(conn, notices)
             await service.on_events(conn, _events("sanwei.media.exposure.v1.published", 4))  # nobody wants these
+        async with h.runtime.db.transaction() as conn:  # redelivered (there is no inbox): nothing queued twice
+            await service.on_events(conn, notices[1:])
+            await service.on_event(conn, notices[2])
         async with h.runtime.db.connect() as conn:
             stored = (await conn.execute(
                 select(deliveries.c.subscription_id, deliveries.c.event_id).order_by(deliveries.c.id)

@@ -9,7 +9,9 @@ from sanwei_kit.timers import TimerHandler
 
 
 def subscriptions(service: AuditService) -> list[Subscription]:
-    return [Subscription(spec.model, service.record, handle_many=service.record_many) for spec in consumed_by("audit")]
+    # No inbox: the log is keyed by event id, and an event already recorded is skipped (or refused if changed).
+    return [Subscription(spec.model, service.record, handle_many=service.record_many, inbox=False)
+            for spec in consumed_by("audit")]
 
 
 def timer_handlers(service: AuditService) -> dict[str, TimerHandler]:

@@ -27,7 +27,8 @@ log = structlog.get_logger(__name__)
 
 def subscriptions(service: WebhookService) -> list[Subscription]:
     # Every event type but the confidential 纪委 ones: NATS would refuse those to the webhooks user anyway.
-    return [Subscription(spec.model, service.on_event, handle_many=service.on_events)
+    # No inbox: a delivery is keyed by (subscription, event), and one already queued is skipped.
+    return [Subscription(spec.model, service.on_event, handle_many=service.on_events, inbox=False)
             for spec in received_by("webhooks")]
 
 

@@ -100,8 +100,19 @@ class WebhookRepository:
         await self._conn.execute(delete(subscriptions).where(subscriptions.c.id == subscription_id))
 
     async def add_deliveries(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self._conn.execute(insert(deliveries), rows)
+        """Queue deliveries; one already queued (the same event for the same subscription: a redelivered
+        event) is skipped, so the consumer needs no inbox of the events it fanned out."""
+        if not rows:
+            return
+        stored = set((await self._conn.execute(
+            select(deliveries.c.subscription_id, deliveries.c.event_id).where(
+                deliveries.c.subscription_id.in_({row["subscription_id"] for row in rows}),
+                deliveries.c.event_id.in_({row["event_id"] for row in rows}),
+            )
+        )).tuples())
+        new = [row for row in rows if (row["subscription_id"], row["event_id"]) not in stored]
+        if new:
+            await self._conn.execute(insert(deliveries), new)
 
     async def deliveries(self, subscription_id: str, *, state: DeliveryState | None, limit: int,
                          before_id: int | None) -> list[Delivery]:
