@@ -188,9 +188,11 @@ def run(stage_key: str, events: int, data_dir: Path, *, postgres_url: str | None
         for replica in range(1, replicas + 1):
             stack.start_service(stage.service, replica)
         recording = None
-        if profile_to is not None:
-            pid = stack.processes[stack.process_name(stage.service, 1)].pid
-            recording = record(stage.service, pid, profile_to, seconds=timeout)
+        if profile_to is not None:  # from when it is ready: its imports and migrations are not the drain
+            name = stack.process_name(stage.service, 1)
+            stack.wait_ready(name, timeout=180)
+            # A drain lasts seconds: 200 samples a second give a profile of a few hundred stacks.
+            recording = record(stage.service, stack.processes[name].pid, profile_to, seconds=timeout, rate=200)
         while (count := _count(stack, stage)) < events:
             if (datetime.now(UTC) - started).total_seconds() > timeout:
                 raise TimeoutError(f"drain {stage_key}: {count} of {events} after {timeout:.0f}s")
