@@ -1,6 +1,10 @@
 """Scaling of the due-timer sweep: the kit's TimerLoop.fire_due SELECT with 1,000 due
 timers among 10,000 and among 1,000,000 stored ones, on a fresh SQLite file with the
-kit's own tables (so the partial index `ix_timers_pending_due` is the kit's)."""
+kit's own tables (so the partial index `ix_timers_pending_due` is the kit's).
+
+The stores are built first, then timed in turns (one sweep of each, repeated): a ratio of
+two timings taken minutes apart on a shared machine says more about the machine.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, create_engine, select
+from sqlalchemy import create_engine
 
 from sanwei_kit.db import KitTables, new_metadata
+from sanwei_kit.timers import due_timers
 
 NOW = datetime(2026, 7, 1, 0, 0, tzinfo=UTC)
 
@@ -31,13 +36,6 @@ class SweepTiming:
     best_ms: float
     plan: list[str]
     insert_seconds: float
-
-
-def sweep_query(tables: KitTables, now: datetime, limit: int) -> Any:
-    """Exactly the SELECT of TimerLoop.fire_due (its batch size is `limit`)."""
-    t = tables.timers
-    pending_due = and_(t.c.fired_at.is_(None), t.c.cancelled_at.is_(None), t.c.due_at <= now)
-    return select(t.c.id).where(pending_due).order_by(t.c.due_at).limit(limit)
 
 
 def _fmt(moment: datetime) -> str:
@@ -102,30 +100,44 @@ def build(path: Path, stored: int, due: int, seed: int = 8) -> tuple[KitTables, 
 
 
 def time_sweep(path: Path, stored: int, due: int, repetitions: int = 30) -> SweepTiming:
-    tables, engine, insert_seconds = build(path, stored, due)
-    query = sweep_query(tables, NOW, limit=due)
-    samples: list[float] = []
-    found = 0
-    with engine.connect() as conn:
-        compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
-        plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
+    return time_sweeps([(path, stored)], due, repetitions)[0]
+
+
+def time_sweeps(stores: list[tuple[Path, int]], due: int, repetitions: int) -> list[SweepTiming]:
+    """Build each store (path, stored timers), then time their sweeps in turns; the files are removed."""
+    built = [(path, stored, *build(path, stored, due)) for path, stored in stores]
+    try:
+        # TimerLoop.fire_due's own SELECT, its batch size `due`
+        conns = [(engine.connect(), due_timers(tables, NOW, limit=due)) for _, _, tables, engine, _ in built]
+        samples: list[list[float]] = [[] for _ in built]
+        found = [0] * len(built)
         for i in range(repetitions + 3):
-            started = time.perf_counter()
-            ids = conn.execute(query).scalars().all()
-            elapsed = time.perf_counter() - started
-            if i >= 3:  # the first runs warm the page cache
-                samples.append(elapsed)
-            found = len(ids)
-    engine.dispose()
-    path.unlink(missing_ok=True)
-    for suffix in ("-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    return SweepTiming(stored=stored, due=due, found=found, repetitions=repetitions,
-                       median_ms=statistics.median(samples) * 1000, best_ms=min(samples) * 1000,
-                       plan=plan, insert_seconds=insert_seconds)
+            for k, (conn, query) in enumerate(conns):
+                started = time.perf_counter()
+                rows = conn.execute(query).all()
+                elapsed = time.perf_counter() - started
+                if i >= 3:  # the first runs warm the page cache
+                    samples[k].append(elapsed)
+                found[k] = len(rows)
+        plans = []
+        for (conn, query), (_, _, _, engine, _) in zip(conns, built, strict=True):
+            compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+            plans.append([row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")])
+            conn.close()
+    finally:
+        for path, _, _, engine, _ in built:
+            engine.dispose()
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+    return [
+        SweepTiming(stored=stored, due=due, found=found[k], repetitions=repetitions,
+                    median_ms=statistics.median(samples[k]) * 1000, best_ms=min(samples[k]) * 1000,
+                    plan=plans[k], insert_seconds=insert_seconds)
+        for k, (_, stored, _, _, insert_seconds) in enumerate(built)
+    ]
 
 
 def run(scratch: Path, sizes: tuple[int, ...] = (10_000, 1_000_000), due: int = 1000,
         repetitions: int = 30) -> list[SweepTiming]:
     scratch.mkdir(parents=True, exist_ok=True)
-    return [time_sweep(scratch / f"timers-{n}.db", n, due, repetitions) for n in sizes]
+    return time_sweeps([(scratch / f"timers-{n}.db", n) for n in sizes], due, repetitions)
