@@ -28,7 +28,8 @@ pytestmark = pytest.mark.integration
 SUBJECT = "sanwei.progress.completion.v1.accepted"
 
 
-async def _runtime(tmp_path: Path, nats_url: str, handler: Any, handle_many: Any = None) -> tuple[Runtime, Table]:
+async def _runtime(tmp_path: Path, nats_url: str, handler: Any, handle_many: Any = None,
+                   linger: float = 0.0) -> tuple[Runtime, Table]:
     metadata = new_metadata()
     tables = KitTables(metadata)
     effects = Table("effects", metadata, Column("task_id", String(50), nullable=False))
@@ -40,6 +41,7 @@ async def _runtime(tmp_path: Path, nats_url: str, handler: Any, handle_many: Any
         retry_delay=0.05,
         max_deliveries=3,
         consumer_batch_size=50,
+        consumer_linger=linger,
     )
     runtime = Runtime(settings, metadata, tables)
 
@@ -194,5 +196,36 @@ async def test_a_batch_handler_gets_the_waiting_events_as_one_list_and_falls_bac
         await _eventually(lambda: handled(15))
         assert alone[-3:] == ["u1", "refused-together", "u2"]
         assert (await _effects(runtime, effects))["refused-together"] == 1
+    finally:
+        await runtime.stop()
+
+
+async def test_under_load_a_consumer_lingers_so_what_comes_meanwhile_joins_the_batch(tmp_path, nats_server):
+    gate = asyncio.Event()
+    entered = asyncio.Event()
+    batches: list[list[str]] = []
+
+    async def handler(conn, event) -> None:  # type: ignore[no-untyped-def]
+        if event.data.task_id == "gate":
+            entered.set()
+            await gate.wait()
+
+    async def handle_many(conn, events) -> None:  # type: ignore[no-untyped-def]
+        batches.append([event.data.task_id for event in events])
+
+    runtime, effects = await _runtime(tmp_path, nats_server, handler, handle_many, linger=0.8)
+    try:
+        await _publish(nats_server, ["gate"])  # alone: nothing waits behind it, so no lingering
+        await asyncio.wait_for(entered.wait(), 10)
+        await _publish(nats_server, ["w1", "w2"])  # waiting behind the gate: under load
+        gate.set()
+        await asyncio.sleep(0.2)  # w1 is taken with one waiting behind it; the consumer lingers
+        await _publish(nats_server, ["late1", "late2"])
+
+        async def all_handled() -> bool:
+            return sum((await _effects(runtime, effects)).values()) == 5
+
+        await _eventually(all_handled)
+        assert batches == [["w1", "w2", "late1", "late2"]]  # one transaction for what came while it lingered
     finally:
         await runtime.stop()

@@ -179,6 +179,7 @@ class ReliableConsumer:
         after_commit: Callable[[], None],
         batch_size: int = 1,
         batch_wait: float = 0.05,
+        linger: float = 0.0,
     ) -> None:
         self.service = service
         self.subscription = subscription
@@ -191,6 +192,7 @@ class ReliableConsumer:
         self._after_commit = after_commit
         self._batch_size = batch_size
         self._batch_wait = batch_wait
+        self._linger = linger
         self._subscriber: Any = None
         self.envelope_model = Envelope[self.spec.model]  # type: ignore[name-defined]
         self.handled_total = 0
@@ -249,6 +251,9 @@ class ReliableConsumer:
         subscription = getattr(self._subscriber, "subscription", None)
         if waiting <= 0 or self._batch_size <= 1 or not isinstance(subscription, JetStreamContext.PullSubscription):
             return []  # (FastStream's TestNatsBroker has no subscription: one message at a time)
+        if self._linger and waiting < self._batch_size - 1:
+            # Under load a short pause lets more messages join: one transaction for them all.
+            await asyncio.sleep(self._linger)
         try:
             # Asks for a whole batch: the first pull is `no_wait`, so the server sends what is there
             # now (more than `waiting` said, if more came meanwhile) and returns at once.

@@ -164,6 +164,7 @@ class Runtime:
                 after_commit=self.committed,
                 batch_size=settings.consumer_batch_size,
                 batch_wait=settings.consumer_batch_wait,
+                linger=settings.consumer_linger,
             )
             consumer.register(self.broker, ack_wait=settings.ack_wait, inbox_prefix=self.inbox_prefix)
             self.consumers.append(consumer)

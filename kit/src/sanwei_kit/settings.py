@@ -59,6 +59,12 @@ class ServiceSettings(BaseSettings):
     consumer_batch_wait: float = Field(
         default=0.05, description="Longest wait (s) for more messages after the first, to fill a batch."
     )
+    consumer_linger: float = Field(
+        default=0.05, ge=0.0, le=1.0,
+        description="Under load (fewer than a batch waiting behind the first message), wait this long (s) "
+                    "before fetching them, so more join the batch: fewer, larger transactions. A lone event "
+                    "is never delayed; 0 fetches at once.",
+    )
     stream_duplicate_window: float = Field(
         default=3600.0, description="Nats-Msg-Id dedupe window of the streams (s)."
     )

@@ -63,6 +63,17 @@ async def run(nats_url: str, messages: int, size: int, *, duplicate_window: floa
         await nc.close()
 
 
+async def median_of(nats_url: str, messages: int, size: int, *, times: int = 3) -> tuple[BaselineResult, list[float]]:
+    """`run` `times` times: the run with the median end-to-end rate, and every run's rate.
+
+    One run lasts seconds; on a shared machine a single one can be a fifth off either way,
+    and the headline ratio divides by it.
+    """
+    results = [await run(nats_url, messages, size) for _ in range(times)]
+    ranked = sorted(results, key=lambda r: r.end_to_end_per_second)
+    return ranked[len(ranked) // 2], [r.end_to_end_per_second for r in results]
+
+
 async def consume_all(nc: nats.NATS, subject: str, stream: str, durable: str, messages: int, *,
                       fetch_batch: int = 256, timeout: float = 10.0) -> float:
     """Seconds for a new durable pull consumer (explicit ack, acked as fetched) to take `messages`."""
