@@ -46,6 +46,7 @@ def test_bench_smoke_run_writes_a_complete_report(tmp_path: Path) -> None:
     for d in drains.values():  # every waiting event persisted once: none lost, none doubled
         assert (d["events"], d["persisted"]) == (100, 100), d
         assert d["per_s"] > 0 and d["raw_consume_per_s"] > 0
+        assert d["cpu_ms_per_event"] is None or d["cpu_ms_per_event"] > 0
     assert "## 2b. Backlog drain per stage" in report.read_text()
     # Each stage is profiled while it drains (not during the burst, whose figures py-spy would slow).
     assert not any("during the burst" in name for name in results["profiles"])

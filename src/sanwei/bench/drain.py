@@ -32,7 +32,7 @@ from typing import Any
 import nats
 
 from sanwei.bench.baseline import consume_all
-from sanwei.bench.burst import UNITS, db_path, scalar
+from sanwei.bench.burst import UNITS, cpu_seconds, db_path, scalar
 from sanwei.bench.profiler import record
 from sanwei.stack import SERVICES, Stack, free_port
 from sanwei_contracts.envelope import new_envelope
@@ -99,6 +99,7 @@ class DrainResult:
     raw_consume_per_s: float
     persisted: int  # output rows once the raw consumer is done too: exactly `events`, none lost or doubled
     profile: str | None = None  # py-spy stacks of the (first) replica while it drained
+    cpu_ms_per_event: float | None = None  # CPU of the service's processes per event, from its first output
 
     @property
     def ratio(self) -> float:
@@ -187,17 +188,28 @@ def run(stage_key: str, events: int, data_dir: Path, *, postgres_url: str | None
         started = datetime.now(UTC)
         for replica in range(1, replicas + 1):
             stack.start_service(stage.service, replica)
+        names = [stack.process_name(stage.service, replica) for replica in range(1, replicas + 1)]
         recording = None
         if profile_to is not None:  # from when it is ready: its imports and migrations are not the drain
             name = stack.process_name(stage.service, 1)
             stack.wait_ready(name, timeout=180)
             # A drain lasts seconds: 200 samples a second give a profile of a few hundred stacks.
             recording = record(stage.service, stack.processes[name].pid, profile_to, seconds=timeout, rate=200)
+        # CPU rather than wall time says what a stage costs whatever else the machine runs: counted
+        # from the first output seen (the boot left out) to the last, per event persisted between.
+        cpu_from: tuple[int, list[float | None]] | None = None
         while (count := _count(stack, stage)) < events:
             if (datetime.now(UTC) - started).total_seconds() > timeout:
                 raise TimeoutError(f"drain {stage_key}: {count} of {events} after {timeout:.0f}s")
-            time.sleep(0.1)
+            if count and cpu_from is None:
+                cpu_from = (count, [cpu_seconds(stack.processes[name].pid) for name in names])
+            time.sleep(0.05)
         drained_at = datetime.now(UTC)
+        cpu_to = [cpu_seconds(stack.processes[name].pid) for name in names]
+        cpu_ms = None
+        if cpu_from is not None and None not in cpu_from[1] + cpu_to and events > cpu_from[0]:
+            used = sum(b - a for a, b in zip(cpu_from[1], cpu_to, strict=True))  # type: ignore[operator]
+            cpu_ms = round(used * 1000 / (events - cpu_from[0]), 3)
         profile_error = recording.stop() if recording else "not profiled"
         if recording and profile_error:
             say(profile_error)
@@ -212,6 +224,7 @@ def run(stage_key: str, events: int, data_dir: Path, *, postgres_url: str | None
             drained_s=round((drained_at - started).total_seconds(), 2), per_s=round(per_s, 1),
             raw_consume_per_s=round(events / raw_s, 1), persisted=persisted,
             profile=None if profile_error else str(profile_to),
+            cpu_ms_per_event=cpu_ms,
         )
         say(f"drain {stage_key} ×{replicas}: {result.per_s}/s, raw consume {result.raw_consume_per_s}/s, "
             f"ratio {result.ratio:.3f}")

@@ -109,9 +109,14 @@ def render(r: dict[str, Any]) -> str:
         out.append(r.get("drain_method", ""))
         out.append("")
         out.append(table(["stage", "service", "database", "replicas", "events", "first output (s)",
-                          "all persisted (s)", "sanwei events/s", "raw consume msgs/s", "ratio"],
+                          "all persisted (s)", "sanwei events/s", "raw consume msgs/s", "ratio", "CPU ms / event"],
                          [[d["stage"], d["service"], d["database"], d["replicas"], d["events"], d["first_output_s"],
-                           d["drained_s"], d["per_s"], d["raw_consume_per_s"], d["ratio"]] for d in drains]))
+                           d["drained_s"], d["per_s"], d["raw_consume_per_s"], d["ratio"], d.get("cpu_ms_per_event")]
+                          for d in drains]))
+        out.append("")
+        out.append("CPU ms / event: user + system CPU of the service's processes from its first output to the "
+                   "last, per event persisted in between (the boot left out): what a stage costs, less "
+                   "sensitive than a rate to what else the machine runs.")
         out.append("")
     if r.get("charts", {}).get("drain"):
         out.append(f"![backlog drain per stage]({r['charts']['drain']})")

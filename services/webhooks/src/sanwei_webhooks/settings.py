@@ -5,6 +5,8 @@ from sanwei_kit.settings import ServiceSettings
 
 class WebhooksSettings(ServiceSettings):
     service_name: str = "webhooks"
+    # Off the chain's critical path: under load it waits longer for a batch to fill (fewer transactions).
+    consumer_linger: float = Field(default=0.5, ge=0.0, le=1.0)
     http_port: int = 8107
     database_url: str = "sqlite+aiosqlite:///.sanwei/data/webhooks.db"
 
