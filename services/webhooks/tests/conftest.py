@@ -1,4 +1,4 @@
-"""A real HTTP receiver on a free port, in a thread: what an integrator's endpoint would be."""
+"""The webhooks app, and a real HTTP receiver on a free port, in a thread: what an integrator's endpoint would be."""
 
 from __future__ import annotations
 
@@ -6,9 +6,23 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from sanwei_kit.clock import FakeClock
+from sanwei_kit.testing import build_test_app
+from sanwei_webhooks.adapters.tables import kit, metadata
+from sanwei_webhooks.app import create_app
+from sanwei_webhooks.settings import WebhooksSettings
+
+
+@pytest.fixture
+def app(tmp_path):  # type: ignore[no-untyped-def]
+    """The webhooks app on a fresh SQLite file and TestNatsBroker, its clock held on a working morning."""
+    return build_test_app(create_app, WebhooksSettings, metadata, kit, tmp_path,
+                          FakeClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC)))
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,22 +10,13 @@ from sqlalchemy import func, select
 
 from sanwei_contracts.examples import example_envelope
 from sanwei_kit.auth import Role
-from sanwei_kit.clock import FakeClock
-from sanwei_kit.testing import build_test_app, service_harness
-from sanwei_webhooks.adapters.tables import deliveries, kit, metadata
-from sanwei_webhooks.app import create_app
-from sanwei_webhooks.settings import WebhooksSettings
+from sanwei_kit.testing import service_harness
+from sanwei_webhooks.adapters.tables import deliveries
 
 pytestmark = pytest.mark.handler
 
 NOTICE_ISSUED = "sanwei.supervision.notice.v1.issued"
 TASK_OVERDUE = "sanwei.registry.task.v1.overdue"
-
-
-@pytest.fixture
-def app(tmp_path):
-    return build_test_app(create_app, WebhooksSettings, metadata, kit, tmp_path,
-                          FakeClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC)))
 
 
 def _events(event_type: str, count: int) -> list[Any]:
