@@ -4,7 +4,6 @@ counts every stage, and writes the report with its charts."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -50,8 +49,9 @@ def test_bench_smoke_run_writes_a_complete_report(tmp_path: Path) -> None:
     assert "## 2b. Backlog drain per stage" in report.read_text()
     # Each stage is profiled while it drains (not during the burst, whose figures py-spy would slow).
     assert not any("during the burst" in name for name in results["profiles"])
-    if (Path(sys.executable).parent / "py-spy").exists():
-        assert {"supervision (draining task.overdue → 督办通知书)", "audit (draining any event → audit log (hash chain))"} \
-            <= set(results["profiles"]), results["profiles"].keys()
-        assert all(p["samples"] > 0 for p in results["profiles"].values())
+    # Where py-spy may not attach (no ptrace), the report says why instead.
+    profiled = {"supervision (draining task.overdue → 督办通知书)", "audit (draining any event → audit log (hash chain))"}
+    refused = [n for n in results["notes"] if "py-spy" in n]
+    assert profiled <= set(results["profiles"]) or len(refused) == 2, (results["profiles"].keys(), refused)
+    assert all(p["samples"] > 0 for p in results["profiles"].values())
     assert (tmp_path / f"{report.stem}-drain.png").exists()

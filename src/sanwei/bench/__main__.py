@@ -231,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     r["burst"] = burst.result.__dict__
     with tempfile.TemporaryDirectory(prefix="sanwei-bench-drain-") as drain_dir:
         r["drain"] = drain_section(args, Path(drain_dir))
+    r["notes"] += [d["profile_error"] for d in r["drain"] if d.get("profile_error")]
     sizes = tuple(int(x) for x in args.timer_sizes.split(",") if x)
     say(f"due-timer sweep among {sizes} stored timers")
     with tempfile.TemporaryDirectory(prefix="sanwei-bench-timers-") as timers_dir:

@@ -100,6 +100,7 @@ class DrainResult:
     persisted: int  # output rows once the raw consumer is done too: exactly `events`, none lost or doubled
     profile: str | None = None  # py-spy stacks of the (first) replica while it drained
     cpu_ms_per_event: float | None = None  # CPU of the service's processes per event, from its first output
+    profile_error: str | None = None  # why a requested profile is missing (py-spy absent or refused)
 
     @property
     def ratio(self) -> float:
@@ -224,6 +225,7 @@ def run(stage_key: str, events: int, data_dir: Path, *, postgres_url: str | None
             drained_s=round((drained_at - started).total_seconds(), 2), per_s=round(per_s, 1),
             raw_consume_per_s=round(events / raw_s, 1), persisted=persisted,
             profile=None if profile_error else str(profile_to),
+            profile_error=profile_error if recording else None,
             cpu_ms_per_event=cpu_ms,
         )
         say(f"drain {stage_key} ×{replicas}: {result.per_s}/s, raw consume {result.raw_consume_per_s}/s, "
