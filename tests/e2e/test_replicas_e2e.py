@@ -131,8 +131,13 @@ def _work_per_process(stack: Stack, service: str) -> dict[str, int]:
                 entry = json.loads(line)
             except ValueError:
                 continue
-            if entry.get("event") in ("consumer.handled", "timers.fired"):
+            # One line per event handled alone, one per batch (with its size), one per timer sweep.
+            if entry.get("event") == "consumer.handled":
                 done += 1
+            elif entry.get("event") == "consumer.handled_batch":
+                done += entry.get("events", 0)
+            elif entry.get("event") == "timers.fired":
+                done += entry.get("timers", 0)
         counts[name] = done
     return counts
 
