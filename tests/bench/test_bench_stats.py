@@ -9,6 +9,7 @@ import time
 import pytest
 
 from sanwei.bench.burst import cpu_seconds, used_between
+from sanwei.bench.chaos import chaos_command
 from sanwei.bench.report import fmt, render, table
 from sanwei.bench.stats import collapsed_profile_summary, percentile, rate, ratio, summarize_latencies
 
@@ -127,3 +128,8 @@ def test_cpu_seconds_of_a_busy_process_grow_and_a_gone_one_is_none() -> None:
     assert before is not None and after is not None and after - before >= 0.2
     assert cpu_seconds(2**22 + 12345) is None
     assert used_between({"a": 1.0, "b": None}, {"a": 2.5, "b": 3.0}) == {"a": 1.5}
+
+
+def test_a_chaos_report_names_the_command_that_reproduces_it() -> None:
+    assert chaos_command({"cases": 300}) == "`uv run task chaos`"
+    assert chaos_command({"cases": 2000}) == "`SANWEI_CHAOS_CASES=2000 uv run task chaos` (CI runs the default, 300 cases)"

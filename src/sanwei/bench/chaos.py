@@ -441,11 +441,19 @@ class Chaos:
         }
 
 
+def chaos_command(settings: dict[str, Any]) -> str:
+    """How to reproduce a run: `uv run task chaos`, with the case count when it is not CI's default."""
+    cases = settings.get("cases", ChaosSettings.cases)
+    if cases == ChaosSettings.cases:
+        return "`uv run task chaos`"
+    return f"`SANWEI_CHAOS_CASES={cases} uv run task chaos` (CI runs the default, {ChaosSettings.cases} cases)"
+
+
 def render(result: ChaosResult, *, machine: dict[str, Any]) -> str:
     lines = [
         "# Chaos run",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC} — `uv run task chaos` "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC} — {chaos_command(result.settings)} "
         "(tests/chaos/test_chaos.py; sanwei.bench.chaos describes the scenario; the relay that loses its "
         "node mid-burst: [chaos-publisher.md](chaos-publisher.md)). "
         f"Result: **{'PASSED' if result.passed else 'FAILED'}**.",
