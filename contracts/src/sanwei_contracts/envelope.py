@@ -8,6 +8,7 @@ of the event that caused this one, or None for events caused by a person or a ti
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
@@ -44,6 +45,18 @@ class Envelope(BaseModel, Generic[DataT]):
     data: DataT
 
 
+@functools.cache
+def envelope_model(data_model: type[BaseModel]) -> type[Envelope[Any]]:
+    """`Envelope[data_model]`, built once per event type.
+
+    Pydantic keeps a parametrized generic only while something references it: without this
+    reference every event emitted of a type its service does not also consume built a new
+    model class (milliseconds each: the largest single cost of emitting, found by profiling
+    a 20,000-task burst).
+    """
+    return Envelope[data_model]  # type: ignore[valid-type]
+
+
 def new_envelope(
     data: BaseModel,
     *,
@@ -60,7 +73,7 @@ def new_envelope(
     from sanwei_contracts.catalog import spec_for_model
 
     spec = spec_for_model(type(data))
-    return Envelope[type(data)](  # type: ignore[valid-type]
+    return envelope_model(type(data))(
         id=event_id or uuid.uuid4(),
         type=spec.type,
         source=f"sanwei/{spec.producer}",

@@ -168,9 +168,9 @@ async def append_new_rows_many(
     """`append_new_rows` for several owners (owner id → its whole list): one count, one insert."""
     if not lists:
         return
-    stored = dict((await conn.execute(
+    stored = {row[0]: row[1] for row in await conn.execute(
         select(owner, func.count()).where(owner.in_(list(lists))).group_by(owner)
-    )).tuples().all())
+    )}
     new = [{owner.name: owner_id, "position": i, **row}
            for owner_id, rows in lists.items() for i, row in enumerate(rows) if i >= stored.get(owner_id, 0)]
     if new:

@@ -104,12 +104,12 @@ class WebhookRepository:
         event) is skipped, so the consumer needs no inbox of the events it fanned out."""
         if not rows:
             return
-        stored = set((await self._conn.execute(
+        stored = {(found[0], found[1]) for found in await self._conn.execute(
             select(deliveries.c.subscription_id, deliveries.c.event_id).where(
                 deliveries.c.subscription_id.in_({row["subscription_id"] for row in rows}),
                 deliveries.c.event_id.in_({row["event_id"] for row in rows}),
             )
-        )).tuples())
+        )}
         new = [row for row in rows if (row["subscription_id"], row["event_id"]) not in stored]
         if new:
             await self._conn.execute(insert(deliveries), new)
