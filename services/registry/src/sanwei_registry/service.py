@@ -703,14 +703,8 @@ class RegistryService:
         now = self.rt.clock.now()
         overdue = [task for task in await repo.get_many([timer.key for timer in due]) if task.mark_overdue(now)]
         await repo.save_many(overdue)
-        await self.rt.events.emit_many(conn, [
-            Emission(
-                TaskOverdue(task_id=task.id, title=task.title, lead_unit=task.lead_unit, co_units=task.co_units,
-                            deadline=task.deadline.day, due_at=task.deadline.due_at),
-                subject=f"task/{task.id}", case_id=task.id,
-            )
-            for task in overdue if task.deadline is not None
-        ])
+        await self.rt.events.emit_many(conn, [_overdue(task, task.deadline) for task in overdue
+                                              if task.deadline is not None])
         for task in overdue:
             await self._parents_follow_overdue(conn, repo, task)
 
@@ -724,13 +718,7 @@ class RegistryService:
             await repo.save(parent)
             deadline = parent.deadline or child.deadline
             assert deadline is not None
-            await self.rt.events.emit(
-                conn,
-                TaskOverdue(task_id=parent.id, title=parent.title, lead_unit=parent.lead_unit,
-                            co_units=parent.co_units, deadline=deadline.day, due_at=deadline.due_at),
-                subject=f"task/{parent.id}",
-                case_id=parent.id,
-            )
+            await self.rt.events.emit_many(conn, [_overdue(parent, deadline)])
             child = parent
 
     async def _parents_follow_completion(self, conn: AsyncConnection, repo: TaskRepository, child: Task,
@@ -816,3 +804,13 @@ def _how(deadline: WorkingDayDeadline) -> str:
     if deadline.is_counted:
         return f"自 {deadline.start} 起 {deadline.working_days} 个工作日"
     return f"定为 {deadline.day}"
+
+
+def _overdue(task: Task, deadline: WorkingDayDeadline) -> Emission:
+    """The task.overdue event of a task that became overdue (a parent's carries its child's deadline
+    when it has none of its own)."""
+    return Emission(
+        TaskOverdue(task_id=task.id, title=task.title, lead_unit=task.lead_unit, co_units=task.co_units,
+                    deadline=deadline.day, due_at=deadline.due_at),
+        subject=f"task/{task.id}", case_id=task.id,
+    )

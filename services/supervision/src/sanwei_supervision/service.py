@@ -298,7 +298,7 @@ class SupervisionService:
                 actor=report.reviewed_by,
             )
             if now_unrectified:
-                await self._missed(conn, repo, notice, now)
+                await self._missed(conn, repo, [notice], now)
         self.rt.committed()
         return report
 
@@ -346,17 +346,17 @@ class SupervisionService:
         missed = [notice for notice in found
                   if notice.mark_unrectified(now, pending=reports[notice.id],
                                              media_from=self.settings.notice_media_from_level)]
+        await self._missed(conn, repo, missed, now)
+
+    async def _missed(self, conn: AsyncConnection, repo: NoticeRepository, missed: list[Notice],
+                      now: datetime) -> None:
+        """Notices whose 整改时限 ran out: the escalated ones get the next level's notice, the others
+        are recorded unrectified (saved and announced together)."""
         for notice in missed:
             if notice.status is NoticeStatus.ESCALATED:
                 await self._escalate(conn, repo, notice, now)
-        unrectified = [notice for notice in missed if notice.status is NoticeStatus.UNRECTIFIED]
+        unrectified = [notice for notice in missed if notice.status is not NoticeStatus.ESCALATED]
         await self._record_unrectified(conn, repo, unrectified, now)
-
-    async def _missed(self, conn: AsyncConnection, repo: NoticeRepository, notice: Notice, now: datetime) -> None:
-        if notice.status is NoticeStatus.ESCALATED:
-            await self._escalate(conn, repo, notice, now)
-        else:
-            await self._record_unrectified(conn, repo, [notice], now)
 
     async def _escalate(self, conn: AsyncConnection, repo: NoticeRepository, notice: Notice, now: datetime) -> None:
         """三色督办: the notice ran out below the media level; issue the next level's notice."""
