@@ -42,6 +42,7 @@ from sanwei_contracts.streams import stream_for_subject
 from sanwei_kit.db import Database, KitTables
 from sanwei_kit.nats_auth import durable_name
 from sanwei_kit.outbox import OutgoingMessage, take_events_added
+from sanwei_kit.pull import fetch_waiting
 from sanwei_kit.tracing import continued_trace
 
 log = structlog.get_logger(__name__)
@@ -260,11 +261,9 @@ class ReliableConsumer:
             # Under load a short pause lets more messages join: one transaction for them all.
             await asyncio.sleep(self._linger)
         try:
-            # Asks for a whole batch: the first pull is `no_wait`, so the server sends what is there
-            # now (more than `waiting` said, if more came meanwhile) and returns at once.
-            raws = await subscription.fetch(batch=self._batch_size - 1, timeout=self._batch_wait)
-        except TimeoutError:
-            return []
+            # Asks for a whole batch with a `no_wait` pull: the server sends what is there now (more
+            # than `waiting` said, if more came meanwhile) and says so; nothing waits for the rest.
+            raws = await fetch_waiting(subscription, self._batch_size - 1, self._batch_wait)
         except Exception as exc:  # the first message is still handled; these come back after ack_wait
             log.warning("consumer.fetch_failed", consumer=self.name, error_type=type(exc).__name__)
             return []
