@@ -186,6 +186,28 @@ async def test_events_recorded_together_make_the_same_chain_as_one_by_one(app, t
     assert [(e["seq"], e["hash"]) for e in together] == [(e["seq"], e["hash"]) for e in alone]
 
 
+async def test_a_fork_of_the_chain_cannot_commit(app, clock) -> None:
+    """Two appends on one head (two writers that both read it before either committed) cannot both
+    commit: the second has the first's seq, which the primary key refuses."""
+    from sqlalchemy.exc import IntegrityError
+
+    from sanwei_audit.adapters.repository import AuditRepository
+
+    first, second = _case_events()[:2]
+    async with service_harness(app) as h:
+        async with h.runtime.db.transaction() as conn:
+            await AuditService(h.runtime).record(conn, first)
+        async with h.runtime.db.transaction() as conn:
+            stale_head = await AuditRepository(conn).head()
+        async with h.runtime.db.transaction() as conn:
+            await AuditService(h.runtime).record(conn, _case_events()[2])  # the head moves on
+        envelope = second.model_dump(mode="json")
+        with pytest.raises(IntegrityError):
+            async with h.runtime.db.transaction() as conn:
+                await AuditRepository(conn).append(stale_head.append(envelope), envelope, second.time, clock.now())
+        assert (await h.client.get("/audit/verify")).json()["ok"]
+
+
 async def test_a_batch_with_an_event_reusing_a_recorded_id_with_other_content_is_refused_whole(app) -> None:
     original = _case_events()[2]
     forged = original.model_copy(update={"data": original.data.model_copy(update={"unit": "区财政局"})})
