@@ -33,7 +33,8 @@ def test_bench_smoke_run_writes_a_complete_report(tmp_path: Path) -> None:
     assert burst["audit"]["events_after_tick"] == burst["audit"]["emitted_after_tick"]
     assert results["baseline"]["messages"] == burst["audit"]["events_after_tick"]
     rates = [float(x.replace(",", "")) for x in results["baseline"]["end-to-end msgs/s of each run"].split(", ")]
-    assert len(rates) == 3 and round(sorted(rates)[1], -1) == round(results["baseline"]["end_to_end_per_s"], -1)
+    # Each run is shown to the unit: the median shown is the reported rate within that rounding.
+    assert len(rates) == 3 and abs(sorted(rates)[1] - results["baseline"]["end_to_end_per_s"]) <= 0.5
     assert {a["endpoint"] for a in results["api"]} >= {"GET /tasks?unit=…", "POST /reports",
                                                          "GET /cases/{id}/timeline"}
     assert all(a["errors"] == 0 for a in results["api"])
