@@ -10,8 +10,8 @@ there than on validating them; audit and webhooks take every event of the catalo
 what is there now and says when nothing more is) and takes the replies straight from the
 subscription's queue, under one deadline for the whole batch. It reads nats-py's
 `PullSubscription` internals (`_sub`, `_nms`, `_deliver`): nats-py is pinned in the
-workspace's constraint-dependencies, and the kit's consumer tests on a real nats-server
-exercise every line here.
+workspace's constraint-dependencies, and its tests (test_kit_pull_nats) and every consumer
+test run it against a real nats-server, so a nats-py upgrade that moves them fails there.
 """
 
 from __future__ import annotations
