@@ -38,6 +38,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts import STREAMS, Envelope, EventSpec, spec_for_model
+from sanwei_contracts.envelope import envelope_model
 from sanwei_contracts.streams import stream_for_subject
 from sanwei_kit.db import Database, KitTables
 from sanwei_kit.nats_auth import durable_name
@@ -200,7 +201,7 @@ class ReliableConsumer:
         self._batch_wait = batch_wait
         self._linger = linger
         self._subscriber: Any = None
-        self.envelope_model = Envelope[self.spec.model]  # type: ignore[name-defined]
+        self.envelope_model = envelope_model(self.spec.model)
         self.handled_total = 0
         self.dead_lettered_total = 0
 
@@ -252,7 +253,7 @@ class ReliableConsumer:
 
         FastStream long-polls one message at a time (so a lone event is handled at once);
         behind a first message, whatever else is waiting joins its transaction. Nothing is
-        fetched when nothing waits: a fetch would then linger up to `batch_wait` for nothing.
+        fetched when nothing waits: a pull would be a round trip to the server for nothing.
         """
         subscription = getattr(self._subscriber, "subscription", None)
         if waiting <= 0 or self._batch_size <= 1 or not isinstance(subscription, JetStreamContext.PullSubscription):
