@@ -15,6 +15,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sanwei_contracts.ids import new_id
+
 DataT = TypeVar("DataT", bound=BaseModel)
 
 
@@ -74,7 +76,7 @@ def new_envelope(
 
     spec = spec_for_model(type(data))
     return envelope_model(type(data))(
-        id=event_id or uuid.uuid4(),
+        id=event_id or new_id(),
         type=spec.type,
         source=f"sanwei/{spec.producer}",
         subject=subject,

@@ -55,6 +55,10 @@ async def test_deadlines_passing_together_make_each_task_overdue_then_reminded_o
             for n, unit in enumerate(["区投促局", "区发改局", "区住建局"], start=1)
         ]}
         created = (await h.client.post("/task-lists", json=body)).json()["tasks"]
+        # Task (case) ids are time-ordered UUIDv7s, in the order the tasks were made: the burst's rows
+        # land next to each other in every index keyed by them.
+        task_ids = [uuid.UUID(t["id"]) for t in created]
+        assert [i.version for i in task_ids] == [7, 7, 7] and task_ids == sorted(task_ids)
         clock.set(datetime(2026, 10, 1, 0, 0, 1, tzinfo=CHINA_TZ))
         await h.fire_timers()  # one run of three task.due timers: the bulk form
         overdue = await h.emitted("sanwei.registry.task.v1.overdue")

@@ -6,7 +6,6 @@ database directly.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -26,6 +25,7 @@ from sanwei_contracts.events.discipline import (
     DecisionMade,
     OutcomePublished,
 )
+from sanwei_contracts.ids import new_id
 from sanwei_discipline.adapters.repository import ClueRepository
 from sanwei_discipline.domain.model import (
     AssignMode,
@@ -137,7 +137,7 @@ class DisciplineService:
         repo = ClueRepository(conn)
         first = await repo.next_seqs(year, len(new))
         registered = [
-            (Clue.register(id=str(uuid.uuid4()), case_id=event.case_id, seq=first + i, unit=event.data.unit,
+            (Clue.register(id=str(new_id()), case_id=event.case_id, seq=first + i, unit=event.data.unit,
                            problem=event.data.problem, source=source, now=now), event)
             for i, (event, source) in enumerate(new)
         ]
@@ -258,7 +258,7 @@ class DisciplineService:
         async with self.rt.db.transaction() as conn:
             repo = ClueRepository(conn)
             clue = await repo.get(clue_id)
-            decision = clue.decide(str(uuid.uuid4()), sanction, person, reason, now, actor)
+            decision = clue.decide(str(new_id()), sanction, person, reason, now, actor)
             await repo.save(clue)
             await self.rt.events.emit(
                 conn,

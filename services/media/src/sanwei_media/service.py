@@ -6,7 +6,6 @@ domain or the database directly.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +23,7 @@ from sanwei_contracts.events.media import (
     ExposureUnrectified,
     ReferralRequested,
 )
+from sanwei_contracts.ids import new_id
 from sanwei_kit import timers
 from sanwei_kit.calendar import WorkingDayDeadline, local_date
 from sanwei_kit.db import once_more_on_race
@@ -110,7 +110,7 @@ class MediaService:
 
     def _new_exposure(self, new: NewExposure, actor: str | None, private_names: list[str] | None = None) -> Exposure:
         """An exposure as it will be public: phone and ID numbers and the citizen's name masked at the source."""
-        exposure_id = str(uuid.uuid4())
+        exposure_id = str(new_id())
         names = private_names or []
         return Exposure.publish(
             id=exposure_id,
@@ -184,7 +184,7 @@ class MediaService:
                 if new.channel is Channel.HOTLINE and not callback_url:
                     callback_url = self.hotline_callback_url
                 clue = CitizenClue.receive(
-                    id=str(uuid.uuid4()), channel=new.channel, text=new.text, now=self.rt.clock.now(),
+                    id=str(new_id()), channel=new.channel, text=new.text, now=self.rt.clock.now(),
                     location=new.location, photos=new.photos,
                     external_id=new.ticket_id.strip() if new.ticket_id else None, reported_at=new.reported_at,
                     category=new.category, reporter_name=new.reporter_name, reporter_phone=new.reporter_phone,
@@ -280,7 +280,7 @@ class MediaService:
                 continue
             exposed.add(notice.number)
             exposure = Exposure.publish(
-                id=str(uuid.uuid4()),
+                id=str(new_id()),
                 case_id=event.case_id,
                 unit=notice.unit,
                 title=f"{notice.number}督办问题逾期未整改",
@@ -367,7 +367,7 @@ class MediaService:
     def _republish_and_refer(exposure: Exposure, unrectified: Envelope[Any], now: datetime) -> list[Emission]:
         """再次媒体曝光 and 移交纪检监察机关 of an exposure found unrectified (`unrectified`: that event)."""
         history = exposure.republish(now)
-        referral_id = str(uuid.uuid4())
+        referral_id = str(new_id())
         evidence = exposure.refer(referral_id, now)
         return [
             Emission(

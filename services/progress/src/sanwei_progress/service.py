@@ -6,7 +6,6 @@ database directly.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -22,6 +21,7 @@ from sanwei_contracts.events.progress import (
     ReportMissed,
     ReportSubmitted,
 )
+from sanwei_contracts.ids import new_id
 from sanwei_kit import timers
 from sanwei_kit.calendar import local_date
 from sanwei_kit.db import once_more_on_race
@@ -200,7 +200,7 @@ class ProgressService:
         reporter = task.reporting_unit(unit, unlisted=unlisted)
         already = await repo.report_for(task.id, reporter, normalize_period(period))
         report, created = task.report(
-            report_id=str(uuid.uuid4()), unit=reporter, period=period, text=text,
+            report_id=str(new_id()), unit=reporter, period=period, text=text,
             now=self.rt.clock.now(), already=already, unlisted=unlisted,
         )
         if not created or not write:
@@ -330,7 +330,7 @@ class ProgressService:
         for miss in missed_reports(tasks, {(r.task_id, r.unit) for r in answered}, period):
             if (miss.task_id, miss.unit) in already:
                 continue
-            missed_id = str(uuid.uuid4())
+            missed_id = str(new_id())
             await repo.add_missed({
                 "id": missed_id, "task_id": miss.task_id, "task_list_id": cadence.task_list_id, "unit": miss.unit,
                 "period": period, "cadence": cadence.cadence.value, "due_on": cadence.watched_due_on,
@@ -409,7 +409,7 @@ class ProgressService:
                 repo = ProgressRepository(conn)
                 task = await repo.get_task(task_id)
                 claim = task.claim_completion(
-                    claim_id=str(uuid.uuid4()), unit=unit, text=text, now=self.rt.clock.now(),
+                    claim_id=str(new_id()), unit=unit, text=text, now=self.rt.clock.now(),
                     claims=await repo.claims_of(task.id), attachments=attachments,
                 )
                 await repo.add_claim(claim)

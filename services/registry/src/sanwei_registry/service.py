@@ -6,7 +6,6 @@ domain or the database directly.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -31,6 +30,7 @@ from sanwei_contracts.events.registry import (
     TaskResumed,
     TaskUpdated,
 )
+from sanwei_contracts.ids import new_id
 from sanwei_kit import timers
 from sanwei_kit.calendar import WorkingCalendar, WorkingDayDeadline, due_instant, local_date
 from sanwei_kit.db import once_more_on_race
@@ -157,7 +157,7 @@ class RegistryService:
     async def create_task_list(self, title: str, new_tasks: list[NewTask], *, source: str | None = None,
                                actor: str | None = None) -> tuple[TaskList, list[Task]]:
         now = self.rt.clock.now()
-        task_list = TaskList(id=str(uuid.uuid4()), title=title, created_at=now, source=source)
+        task_list = TaskList(id=str(new_id()), title=title, created_at=now, source=source)
         created: list[Task] = []
         async with self.rt.db.transaction() as conn:
             repo = TaskRepository(conn)
@@ -211,7 +211,7 @@ class RegistryService:
             await UnitRepository(conn).record_unknown({directory.key(n): n for n in units_report.unknown}, now)
             task_list = await repo.list_by_external_id(external_id)
             if task_list is None:
-                task_list = TaskList(id=str(uuid.uuid4()), title=title, created_at=now, source=source,
+                task_list = TaskList(id=str(new_id()), title=title, created_at=now, source=source,
                                      external_id=external_id)
                 await repo.add_list(task_list)
                 result = PushResult(task_list=task_list, list_created=True)
@@ -343,7 +343,7 @@ class RegistryService:
             known = directory.find(alias)
             if known is not None:
                 raise Conflict(f"alias “{alias}” of {spec.name} already means the unit {known.name} ({known.id})")
-        unit = Unit(id=str(uuid.uuid4()), name=spec.name, kind=spec.kind, parent_id=parent_id, members=members)
+        unit = Unit(id=str(new_id()), name=spec.name, kind=spec.kind, parent_id=parent_id, members=members)
         await repo.add(unit, now)
         keys: set[str] = set()
         for name in (spec.name, *spec.aliases):
@@ -375,7 +375,7 @@ class RegistryService:
     async def _add_task(self, conn: AsyncConnection, repo: TaskRepository, task_list: TaskList, spec: NewTask,
                         position: int, actor: str | None) -> Task:
         task = Task(
-            id=str(uuid.uuid4()),
+            id=str(new_id()),
             task_list_id=task_list.id,
             seq=spec.seq,
             title=spec.title,
@@ -546,7 +546,7 @@ class RegistryService:
             pending = any(e.status is ExtensionStatus.PENDING for e in await repo.extensions_of(task.id))
             check_extension_request(task.deadline, deadline, now, task.status is TaskStatus.OPEN, pending)
             assert task.deadline is not None
-            extension = Extension(id=str(uuid.uuid4()), task_id=task.id, requested_by=requested_by, reason=reason,
+            extension = Extension(id=str(new_id()), task_id=task.id, requested_by=requested_by, reason=reason,
                                   requested_deadline=deadline, requested_at=now, previous_deadline=task.deadline.day)
             await repo.add_extension(extension)
             await self.rt.events.emit(
@@ -754,7 +754,7 @@ class RegistryService:
             for spec in new_tasks:
                 deadline = sub_task_deadline(parent, self._deadline(spec.deadline, spec.working_days, spec.start))
                 child = Task(
-                    id=str(uuid.uuid4()), task_list_id=parent.task_list_id, seq=spec.seq, title=spec.title,
+                    id=str(new_id()), task_list_id=parent.task_list_id, seq=spec.seq, title=spec.title,
                     lead_unit=spec.lead_unit, co_units=[u for u in dict.fromkeys(spec.co_units) if u != spec.lead_unit],
                     parent_id=parent.id,
                 )

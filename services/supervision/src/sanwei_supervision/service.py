@@ -6,7 +6,6 @@ domain or the database directly.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,6 +28,7 @@ from sanwei_contracts.events.supervision import (
     RectificationReturned,
     RectificationSubmitted,
 )
+from sanwei_contracts.ids import new_id
 from sanwei_kit import timers
 from sanwei_kit.calendar import WorkingDayDeadline, local_date
 from sanwei_kit.db import once_more_on_race
@@ -122,7 +122,7 @@ class SupervisionService:
 
     def _new_notice(self, number: YearlyNumber, now: datetime, *, case_id: str | None, cause: Envelope[Any] | None,
                     addressee: str | None, level: NoticeLevel, **fields: Any) -> Notice:
-        notice_id = str(uuid.uuid4())
+        notice_id = str(new_id())
         return Notice.issue(
             notice_id=notice_id, number=number, case_id=case_id or notice_id, level=level,
             calendar=self.rt.calendar, now=now, cause_event_id=str(cause.id) if cause else None,
@@ -230,7 +230,7 @@ class SupervisionService:
                 repo = NoticeRepository(conn)
                 notice = await repo.get(notice_id)
                 report, created = notice.submit(
-                    report_id=str(uuid.uuid4()), unit=unit, text=text, evidence=evidence,
+                    report_id=str(new_id()), unit=unit, text=text, evidence=evidence,
                     now=self.rt.clock.now(), reports=await repo.reports_of(notice.id),
                 )
                 if not created:
@@ -406,7 +406,7 @@ class SupervisionService:
         """The 指挥部 sets up a 考核: the units it ranks and their 满分."""
         if len(units) > self.settings.scheme_max_units:
             raise Invalid(f"at most {self.settings.scheme_max_units} units per 考核", field="units")
-        scheme = Scheme.create(scheme_id=str(uuid.uuid4()), name=name, units=units,
+        scheme = Scheme.create(scheme_id=str(new_id()), name=name, units=units,
                                base_score=self.settings.score_base if base_score is None else base_score,
                                now=self.rt.clock.now(), created_by=created_by)
         async with self.rt.db.transaction() as conn:
@@ -427,7 +427,7 @@ class SupervisionService:
             now = self.rt.clock.now()
             today = local_date(now)
             deduction = Deduction.record(
-                deduction_id=str(uuid.uuid4()), scheme=scheme, unit=unit, day=day or today, item=item,
+                deduction_id=str(new_id()), scheme=scheme, unit=unit, day=day or today, item=item,
                 points=points, reason=reason, evidence=evidence, today=today, now=now, recorded_by=recorded_by,
                 published=await repo.published_periods(scheme.id),
             )
@@ -461,7 +461,7 @@ class SupervisionService:
             raise Conflict(f"the {kind.value} {target.key} of {scheme.name} was published at "
                            f"{existing.published_at.isoformat()}; a published ranking is final")
         ranking = publish_ranking(
-            ranking_id=str(uuid.uuid4()), scheme=scheme, period=target,
+            ranking_id=str(new_id()), scheme=scheme, period=target,
             deductions=await repo.deductions(scheme.id, target.start, target.end),
             previous=await repo.ranking_for(scheme.id, target.previous()), rules=self.ranking_rules(),
             today=today, now=now, published_by=published_by,
@@ -502,7 +502,7 @@ class SupervisionService:
             evidence.insert(0, f"{scheme.name} {current.period.key} 第{line.rank}名（{line.score}分）")
             if len(periods) < streak:
                 current = await repo.ranking_for(scheme.id, current.period.previous())
-        referral_id = str(uuid.uuid4())
+        referral_id = str(new_id())
         now = self.rt.clock.now()
         await repo.add_referral(referral_id=referral_id, scheme_id=scheme.id, kind=ranking.period.kind, unit=unit,
                                 periods=periods, ranking_id=ranking.id, requested_at=now)
@@ -539,7 +539,7 @@ class SupervisionService:
             now = self.rt.clock.now()
             since = now - timedelta(days=self.settings.draw_exclusion_days)
             draw = Draw.run(
-                draw_id=str(uuid.uuid4()), scope=scope, title=title or "", seed=seed or new_seed(),
+                draw_id=str(new_id()), scope=scope, title=title or "", seed=seed or new_seed(),
                 inspector_pool=inspector_pool, targets=targets,
                 recently_drawn=await repo.drawn_since(scope_key, since) if since < now else set(),
                 inspectors_count=inspectors_count, targets_count=targets_count, now=now, drawn_by=drawn_by,
@@ -574,7 +574,7 @@ class SupervisionService:
                 targets, inspectors = draw.drawn_targets, draw.drawn_inspectors
             now = self.rt.clock.now()
             inspection = Inspection.plan(
-                inspection_id=str(uuid.uuid4()), kind=InspectionKind.RANDOM if draw_id else kind, title=title,
+                inspection_id=str(new_id()), kind=InspectionKind.RANDOM if draw_id else kind, title=title,
                 planned_on=planned_on or local_date(now), targets=targets, inspectors=inspectors,
                 checklist=checklist, now=now, created_by=created_by, draw_id=draw_id,
             )
@@ -586,7 +586,7 @@ class SupervisionService:
         async with self.rt.db.transaction() as conn:
             repo = InspectionRepository(conn)
             inspection = await repo.get(inspection_id)
-            finding = inspection.find(finding_id=str(uuid.uuid4()), unit=unit, check_code=check_code,
+            finding = inspection.find(finding_id=str(new_id()), unit=unit, check_code=check_code,
                                       problem=problem, evidence=evidence, now=self.rt.clock.now(),
                                       found_by=found_by)
             await repo.add_finding(finding)

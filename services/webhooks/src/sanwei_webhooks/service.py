@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 import secrets
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_contracts import CATALOG, Envelope
 from sanwei_contracts.catalog import received_by, spec_for_type
+from sanwei_contracts.ids import new_id
 from sanwei_contracts.webhooks import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signature_header
 from sanwei_kit.clock import Clock, SystemClock
 from sanwei_kit.errors import NotFound
@@ -77,7 +77,7 @@ class WebhookService:
 
     async def register(self, url: str, event_types: list[str], description: str | None) -> SubscriptionWithSecret:
         selectors = check_selectors(event_types, catalogue_types())
-        subscription = Subscription(id=str(uuid.uuid4()), url=url, event_types=selectors, description=description,
+        subscription = Subscription(id=str(new_id()), url=url, event_types=selectors, description=description,
                                     created_at=self.wall.now(), secret_rotated_at=None)
         secret = new_secret()
         async with self.rt.db.transaction() as conn:

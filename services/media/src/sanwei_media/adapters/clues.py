@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from sanwei_contracts.ids import new_id
 from sanwei_kit.errors import NotFound
 from sanwei_media.adapters.tables import citizen_clues, hotline_callbacks
 from sanwei_media.domain.clues import CallbackStatus, Channel, CitizenClue, ClueStatus
@@ -110,7 +110,7 @@ class ClueRepository:
         position = (await self._conn.execute(
             select(func.count()).select_from(hotline_callbacks).where(c.clue_id == clue.id))).scalar_one()
         await self._conn.execute(hotline_callbacks.insert().values(
-            id=str(uuid.uuid4()), clue_id=clue.id, url=url, status=status.value, payload=payload, created_at=now,
+            id=str(new_id()), clue_id=clue.id, url=url, status=status.value, payload=payload, created_at=now,
             next_attempt_at=now, attempts=0, position=position,
         ))
 
