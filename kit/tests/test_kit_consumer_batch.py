@@ -15,7 +15,7 @@ import pytest
 import structlog
 from sqlalchemy import Column, String, Table, select
 
-from sanwei_contracts import new_envelope
+from sanwei_contracts import new_envelope, stream_for_subject
 from sanwei_contracts.events.progress import CompletionAccepted
 from sanwei_kit.db import KitTables, new_metadata
 from sanwei_kit.messaging import Subscription
@@ -29,7 +29,7 @@ SUBJECT = "sanwei.progress.completion.v1.accepted"
 
 
 async def _runtime(tmp_path: Path, nats_url: str, handler: Any, handle_many: Any = None,
-                   linger: float = 0.0) -> tuple[Runtime, Table]:
+                   linger: float = 0.0, wanted: Any = None) -> tuple[Runtime, Table]:
     metadata = new_metadata()
     tables = KitTables(metadata)
     effects = Table("effects", metadata, Column("task_id", String(50), nullable=False))
@@ -53,7 +53,8 @@ async def _runtime(tmp_path: Path, nats_url: str, handler: Any, handle_many: Any
         await handle_many(conn, events)
         await conn.execute(effects.insert(), [{"task_id": event.data.task_id} for event in events])
 
-    subscription = Subscription(CompletionAccepted, record, handle_many=record_many if handle_many else None)
+    subscription = Subscription(CompletionAccepted, record, handle_many=record_many if handle_many else None,
+                                wanted=wanted)
     runtime.build_app(title="probe", description="", routers=[],
                       subscriptions=[subscription], timer_handlers={},
                       migrations_dir=tmp_path)
@@ -229,3 +230,61 @@ async def test_under_load_a_consumer_lingers_so_what_comes_meanwhile_joins_the_b
         assert batches == [["w1", "w2", "late1", "late2"]]  # one transaction for what came while it lingered
     finally:
         await runtime.stop()
+
+
+async def test_events_nothing_wants_are_acknowledged_unread_and_wanted_ones_handled(tmp_path, nats_server):
+    wants = {"now": False}
+    asked: list[bool] = []
+
+    async def wanted() -> bool:
+        if wants["now"] is None:
+            raise RuntimeError("cannot tell")
+        asked.append(wants["now"])
+        return bool(wants["now"])
+
+    async def handler(conn, event) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    runtime, effects = await _runtime(tmp_path, nats_server, handler, handler, wanted=wanted)
+    consumer = runtime.consumers[0]
+    try:
+        await _publish(nats_server, ["s1", "s2", "s3"])
+        client = await nats.connect(nats_server)
+        try:  # an invalid event is skipped too: its other consumers dead-letter it
+            await client.jetstream().publish(SUBJECT, b"not an event", headers={"Nats-Msg-Id": "garbage"})
+        finally:
+            await client.close()
+
+        async def skipped(count: int) -> bool:
+            return consumer.skipped_total == count
+
+        await _eventually(lambda: skipped(4))
+        assert await _acknowledged_all(nats_server, consumer.name)
+        assert await _effects(runtime, effects) == Counter()
+        assert consumer.handled_total == 0 and consumer.dead_lettered_total == 0
+        assert asked and not any(asked)
+
+        wants["now"] = True
+        await _publish(nats_server, ["h1", "h2"])
+        wants_none_after = ["h3"]
+
+        async def handled(count: int) -> bool:
+            return sum((await _effects(runtime, effects)).values()) == count
+
+        await _eventually(lambda: handled(2))
+        wants["now"] = None  # `wanted` fails: the batch is handled as usual
+        await _publish(nats_server, wants_none_after)
+        await _eventually(lambda: handled(3))
+        assert await _effects(runtime, effects) == Counter({"h1": 1, "h2": 1, "h3": 1})
+        assert consumer.skipped_total == 4
+    finally:
+        await runtime.stop()
+
+
+async def _acknowledged_all(nats_url: str, durable: str) -> bool:
+    client = await nats.connect(nats_url)
+    try:
+        info = await client.jetstream().consumer_info(stream_for_subject(SUBJECT).name, durable)
+        return info.num_pending == 0 and info.num_ack_pending == 0
+    finally:
+        await client.close()

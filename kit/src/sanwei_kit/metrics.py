@@ -164,6 +164,9 @@ def install_kit_metrics(runtime: Runtime) -> None:
                       count_where(dead_letters, dead_letters.c.replayed_at.is_(None)))
     metrics.add_counter("sanwei_consumer_handled", "Events handled (committed with their inbox row).", "consumer",
                         lambda: [(c.name, c.handled_total) for c in runtime.consumers])
+    metrics.add_counter("sanwei_consumer_skipped", "Events acknowledged unread: nothing wanted them "
+                        "(webhooks: no subscription selects their type).", "consumer",
+                        lambda: [(c.name, c.skipped_total) for c in runtime.consumers])
     metrics.add_counter("sanwei_consumer_dead_lettered", "Messages a consumer gave up on (sent to dead letters).",
                         "consumer", lambda: [(c.name, c.dead_lettered_total) for c in runtime.consumers])
     metrics.add_counter("sanwei_outbox_published", "Events the outbox relay published.", "service",

@@ -39,6 +39,24 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90.
     raise AssertionError("webhooks did not become ready")
 
 
+async def _publish(nats_url: str, event) -> None:  # type: ignore[no-untyped-def]
+    client = await nats.connect(nats_url)
+    try:
+        await client.jetstream().publish(event.type, event.model_dump_json().encode(),
+                                         stream=stream_for_subject(event.type).name,
+                                         headers={"Nats-Msg-Id": str(event.id)})
+    finally:
+        await client.close()
+
+
+def _wait_for_metric(url: str, line: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while line not in httpx.get(f"{url}/metrics").text:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {line!r} in /metrics")
+        time.sleep(0.05)
+
+
 async def test_an_event_published_on_jetstream_is_delivered_signed(tmp_path: Path, nats_server: str, receiver) -> None:
     port = free_port()
     env = {
@@ -56,19 +74,18 @@ async def test_an_event_published_on_jetstream_is_delivered_signed(tmp_path: Pat
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process)
+        # Before any subscription selects its type, an event is acknowledged unread: it is never delivered.
+        unwanted = example_envelope(NOTICE_ISSUED).model_copy(update={"id": uuid.uuid4()})
+        await _publish(nats_server, unwanted)
+        _wait_for_metric(url, 'sanwei_consumer_skipped_total{consumer="webhooks__sanwei_supervision_notice_v1_issued"} 1.0')
+
         sub = httpx.post(f"{url}/subscriptions", json={"url": receiver.url, "event_types": ["sanwei.supervision.*"]},
                          headers=admin)
         assert sub.status_code == 201, sub.text
         secret = sub.json()["secret"]
 
         event = example_envelope(NOTICE_ISSUED).model_copy(update={"id": uuid.uuid4()})
-        client = await nats.connect(nats_server)
-        try:
-            await client.jetstream().publish(event.type, event.model_dump_json().encode(),
-                                             stream=stream_for_subject(event.type).name,
-                                             headers={"Nats-Msg-Id": str(event.id)})
-        finally:
-            await client.close()
+        await _publish(nats_server, event)
 
         [request] = receiver.wait_for(1, timeout=60)
         assert request.headers["Sanwei-Event-Id"] == str(event.id)

@@ -51,20 +51,21 @@ class AuditService:
         """
         repo = AuditRepository(conn)
         envelopes = [event.model_dump(mode="json") for event in events]
-        recorded = await repo.recorded_envelopes([str(event.id) for event in events])
+        event_ids = [envelope["id"] for envelope in envelopes]  # the id as text, made once by model_dump
+        recorded = await repo.recorded_envelopes(event_ids)
         now = self.rt.clock.now()
         head = await repo.locked_head(now)
         rows = []
-        for event, envelope in zip(events, envelopes, strict=True):
-            earlier = recorded.get(str(event.id))
+        for event, event_id, envelope in zip(events, event_ids, envelopes, strict=True):
+            earlier = recorded.get(event_id)
             if earlier is not None:
                 if not same_content(earlier, envelope):
-                    raise Conflict(f"event {event.id} was already recorded with different content")
-                log.info("audit.duplicate_ignored", event_id=str(event.id))
+                    raise Conflict(f"event {event_id} was already recorded with different content")
+                log.info("audit.duplicate_ignored", event_id=event_id)
                 continue
             link = head.append(envelope)
             head = head.advance(link)
-            recorded[str(event.id)] = link.canonical
+            recorded[event_id] = link.canonical
             rows.append((link, envelope, event.time))
         await repo.append_many(rows, recorded_at=now)
         log.info("audit.recorded_batch", count=len(rows), last_seq=head.seq)

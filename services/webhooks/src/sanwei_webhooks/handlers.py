@@ -10,6 +10,7 @@ nothing else.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import Counter
 
 import structlog
@@ -28,7 +29,9 @@ log = structlog.get_logger(__name__)
 def subscriptions(service: WebhookService) -> list[Subscription]:
     # Every event type but the confidential 纪委 ones: NATS would refuse those to the webhooks user anyway.
     # No inbox: a delivery is keyed by (subscription, event), and one already queued is skipped.
-    return [Subscription(spec.model, service.on_event, handle_many=service.on_events, inbox=False)
+    # `wanted`: the events of a type no subscription selects are acknowledged unread (most types, most of the time).
+    return [Subscription(spec.model, service.on_event, handle_many=service.on_events, inbox=False,
+                         wanted=functools.partial(service.wanted, spec.type))
             for spec in received_by("webhooks")]
 
 

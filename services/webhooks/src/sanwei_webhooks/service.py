@@ -134,13 +134,17 @@ class WebhookService:
         """One pending delivery per subscription that wants this event, due at once."""
         await self.on_events(conn, [event])
 
+    async def wanted(self, event_type: str) -> bool:
+        """Whether any subscription selects `event_type` now. When none does, the consumer acknowledges
+        that type's events without reading them: `on_events` would queue nothing for them either."""
+        async with self.rt.db.connect() as conn:
+            return bool(await self._wanting(WebhookRepository(conn), event_type))
+
     async def on_events(self, conn: AsyncConnection, events: list[Envelope[Any]]) -> None:
         """`on_event` for events of one type that waited together: the subscriptions read once,
         every delivery stored in one insert (none at all when no receiver wants the type)."""
         repo = WebhookRepository(conn)
-        event_type = events[0].type
-        confidential = spec_for_type(event_type).confidential
-        wanting = [s for s in await repo.subscriptions() if wants(s.event_types, event_type, confidential=confidential)]
+        wanting = await self._wanting(repo, events[0].type)
         if not wanting:
             return
         now = self.wall.now()
@@ -154,6 +158,11 @@ class WebhookService:
             } for s in wanting)
         await repo.add_deliveries(rows)
         log.info("webhooks.queued", deliveries=len(rows))
+
+    @staticmethod
+    async def _wanting(repo: WebhookRepository, event_type: str) -> list[Subscription]:
+        confidential = spec_for_type(event_type).confidential
+        return [s for s in await repo.subscriptions() if wants(s.event_types, event_type, confidential=confidential)]
 
     # --- attempts (the delivery loop) --------------------------------------------------
 
