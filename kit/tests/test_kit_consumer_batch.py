@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 import nats
 import pytest
 import structlog
@@ -288,3 +289,32 @@ async def _acknowledged_all(nats_url: str, durable: str) -> bool:
         return info.num_pending == 0 and info.num_ack_pending == 0
     finally:
         await client.close()
+
+
+async def test_handling_a_message_hops_to_no_thread(tmp_path, nats_server, monkeypatch):
+    """FastStream's dependency injection resolved the message parameter in anyio's thread pool, a thread
+    wake-up each way per message; the consumer takes the message from FastStream's context instead."""
+    hops: list[Any] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counting_run_sync(func, *args, **kwargs):  # type: ignore[no-untyped-def]
+        hops.append(func)
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting_run_sync)
+
+    async def handler(conn, event) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    runtime, effects = await _runtime(tmp_path, nats_server, handler)
+    try:
+        for task_id in ("a", "b", "c"):
+            await _publish(nats_server, [task_id])
+
+            async def handled(task_id: str = task_id) -> bool:
+                return (await _effects(runtime, effects))[task_id] == 1
+
+            await _eventually(handled)
+        assert hops == []
+    finally:
+        await runtime.stop()

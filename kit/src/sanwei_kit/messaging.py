@@ -237,8 +237,14 @@ class ReliableConsumer:
             description=f"{self.service} handles {self.spec.type}: {self.spec.summary}",
         )
 
-        async def on_message(message: NatsMessage) -> None:  # FastStream injects the message
-            await self.handle(message)
+        context = broker.context
+
+        async def on_message(*_body: Any, **_fields: Any) -> None:
+            # FastStream hands over the decoded body; the message (to settle it) is in its context.
+            # The broker runs without dependency injection (apply_types=False): resolving a
+            # `message: NatsMessage` parameter ran a thread hop for each message (fast_depends
+            # calls its synchronous context lookup through anyio's thread pool).
+            await self.handle(context.get_local("message"))
 
         subscriber(on_message)
         self._subscriber = subscriber

@@ -104,6 +104,9 @@ class Runtime:
             graceful_timeout=10.0,
             max_reconnect_attempts=-1,
             logger=None,
+            # No dependency injection per message: our one kind of subscriber takes the message from the
+            # context itself (ReliableConsumer.register); injecting it ran a thread hop per message.
+            apply_types=False,
             middlewares=broker_middlewares(self.metrics, self.tracer_provider),
         )
         self.events = EventWriter(tables, self.clock)
