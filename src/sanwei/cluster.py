@@ -26,7 +26,7 @@ from sanwei.stack import (
     Stack,
     _wait_for_port,
     _wait_or_kill,
-    free_port,
+    free_ports,
     nats_authorization,
     nats_config,
     nats_server_binary,
@@ -62,10 +62,11 @@ class NatsCluster:
     admin_urls: list[str] = field(default_factory=list)  # what `wait_for_jetstream` connects with; default `urls`
 
     def __post_init__(self) -> None:
+        ports = iter(free_ports(2 * self.size))  # all distinct (see free_ports)
         for i in range(1, self.size + 1):
             name = f"n{i}"
-            self.client_ports.setdefault(name, free_port())
-            self.route_ports.setdefault(name, free_port())
+            self.client_ports.setdefault(name, next(ports))
+            self.route_ports.setdefault(name, next(ports))
 
     @property
     def names(self) -> list[str]:

@@ -31,7 +31,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from sanwei.stack import SERVICES, Stack, free_port
+from sanwei.stack import SERVICES, Stack, free_service_ports
 
 CHINA = ZoneInfo("Asia/Shanghai")
 DEMO_START = datetime(2026, 9, 24, 9, 0, tzinfo=CHINA)  # Thursday before the Mid-Autumn holiday
@@ -297,10 +297,11 @@ class Demo:
 
 def accelerated_stack(data_dir: Path) -> Stack:
     """A stack on free ports whose clock runs a day a second from DEMO_START."""
+    nats_port, ports = free_service_ports()
     return Stack(
         data_dir,
-        nats_port=free_port(),
-        ports={name: free_port() for name in SERVICES},
+        nats_port=nats_port,
+        ports=ports,
         clock_speed=DEMO_SPEED,
         clock_origin_sim=DEMO_START,
         clock_hold_seconds=CLOCK_HOLD_SECONDS,

@@ -46,9 +46,27 @@ NATS_PORT = 4222
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports. The sockets are held open together while the ports are taken:
+    ports asked for one at a time may repeat (the kernel hands out a port again once it is closed),
+    and two services given one port left one of them unable to listen."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def free_service_ports() -> tuple[int, dict[str, int]]:
+    """A free port for nats-server and one for each service, all distinct."""
+    nats_port, *ports = free_ports(1 + len(SERVICES))
+    return nats_port, dict(zip(SERVICES, ports, strict=True))
 
 
 def nats_server_binary() -> str:
@@ -141,7 +159,8 @@ class Stack:
             return self.ports[service]
         key = self.process_name(service, replica)
         if key not in self.replica_ports:
-            self.replica_ports[key] = free_port()
+            taken = {self.nats_port, *self.ports.values(), *self.replica_ports.values()}
+            self.replica_ports[key] = next(p for p in free_ports(len(taken) + 1) if p not in taken)
         return self.replica_ports[key]
 
     def replica_url(self, service: str, replica: int) -> str:
@@ -268,6 +287,10 @@ class Stack:
                 raise RuntimeError(f"{key} exited with {process.returncode}; see {self.log_dir / (key + '.log')}")
             try:
                 response = httpx.get(self.replica_url(name, replica) + "/readyz", timeout=2)
+                answered_as = _service_named(response)
+                if answered_as not in (None, name):
+                    raise RuntimeError(f"{key}'s port {self.port(name, replica)} is answered by {answered_as}: "
+                                       f"{key} could not listen on it; see {self.log_dir / (key + '.log')}")
                 if response.status_code == 200:
                     return
                 last = response.text
@@ -325,3 +348,12 @@ def _wait_for_port(port: int, timeout: float) -> None:
                 return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+
+
+def _service_named(response: httpx.Response) -> str | None:
+    """The service a /readyz answer says it comes from (None if it names none)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("service") if isinstance(body, dict) else None

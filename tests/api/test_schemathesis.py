@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sanwei.stack import SERVICES, Stack, free_port
+from sanwei.stack import SERVICES, Stack, free_service_ports
 
 pytestmark = pytest.mark.integration
 
@@ -28,8 +28,8 @@ STAFF = ("command", "media", "discipline", "auditor", "admin", "integration")
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(tmp_path_factory.mktemp("fuzz"), nats_port=free_port(),
-                    ports={name: free_port() for name in SERVICES})
+    nats_port, ports = free_service_ports()
+    running = Stack(tmp_path_factory.mktemp("fuzz"), nats_port=nats_port, ports=ports)
     try:
         running.start()
         yield running

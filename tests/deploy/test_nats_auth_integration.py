@@ -27,7 +27,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from rich.console import Console
 
 from sanwei.demo import CLOCK_HOLD_SECONDS, DEMO_SPEED, DEMO_START, Demo
-from sanwei.stack import SERVICES, Stack, free_port, nats_server_binary
+from sanwei.stack import SERVICES, Stack, free_ports, nats_server_binary
 from sanwei_kit.nats_auth import inbox_prefix
 
 pytestmark = [
@@ -91,7 +91,7 @@ class AuthStack(Stack):
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthStack]:
     data = tmp_path_factory.mktemp("nats-auth")
     files = rendered_nats_files()
-    port, monitor = free_port(), free_port()
+    port, monitor, *service_ports = free_ports(2 + len(SERVICES))
     (data / "accounts.conf").write_text(files["accounts.conf"], encoding="utf-8")
     (data / "nats.conf").write_text(localise(files["nats.conf"], port=port, monitor=monitor, data=data))
     passwords = {user: secrets.token_hex(16) for user in USERS}
@@ -101,7 +101,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthStack]:
     running = AuthStack(
         data / "stack",
         nats_port=port,
-        ports={name: free_port() for name in SERVICES},
+        ports=dict(zip(SERVICES, service_ports, strict=True)),
         clock_speed=DEMO_SPEED,
         clock_origin_sim=DEMO_START,
         clock_hold_seconds=CLOCK_HOLD_SECONDS,

@@ -195,3 +195,28 @@ async def test_unsafe_sheets_are_refused_and_formula_rows_are_unreadable(app):
         wrong = await _import(h, xlsx_bytes([["姓名", "电话"], ["张三", "123"]]))
         assert wrong.status_code == 422 and "no header row" in wrong.json()["detail"]["reason"]
         assert (await _import(h, b"PK\x03\x04 broken")).status_code == 422
+
+
+async def test_a_unit_operator_asking_for_its_own_unit_gets_a_page_read_as_a_page(app, monkeypatch):
+    """`?unit=` its own unit: every task that unit leads is the operator's, so the page is cut in SQL
+    instead of reading all of them to filter (a unit's list cost what the district stored)."""
+    from sanwei_registry.adapters.repository import TaskRepository
+
+    limits: list[int] = []
+    find = TaskRepository.find
+
+    async def spying_find(self, **kwargs):  # type: ignore[no-untyped-def]
+        limits.append(kwargs.get("limit", 500))
+        return await find(self, **kwargs)
+
+    monkeypatch.setattr(TaskRepository, "find", spying_find)
+    async with service_harness(app) as h:
+        await _tasks(h.client)
+        civil = unit_operator_headers(CIVIL_AFFAIRS)
+        led = (await h.client.get("/tasks", headers=civil, params={"unit": CIVIL_AFFAIRS})).json()
+        assert [t["lead_unit"] for t in led] == [CIVIL_AFFAIRS]
+        assert limits[-1] == 500  # the page, not every task
+        page = (await h.client.get("/tasks", headers=civil, params={"unit": CIVIL_AFFAIRS, "offset": 1})).json()
+        assert page == []
+        # Another unit's tasks stay out of reach, whatever is asked.
+        assert (await h.client.get("/tasks", headers=civil, params={"unit": COMMERCE})).json() == []

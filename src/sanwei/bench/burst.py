@@ -33,7 +33,7 @@ import httpx
 import nats
 
 from sanwei.bench.profiler import Recording, record
-from sanwei.stack import SERVICES, Stack, free_port
+from sanwei.stack import SERVICES, Stack, free_service_ports
 
 CHINA = ZoneInfo("Asia/Shanghai")
 DEADLINE_DAY = date(2026, 6, 30)  # quarter end, a Tuesday
@@ -192,10 +192,11 @@ class Burst:
     def __init__(self, settings: BurstSettings, data_dir: Path, say: Callable[[str], None]) -> None:
         self.s = settings
         self.say = say
+        nats_port, ports = free_service_ports()
         self.stack = Stack(
             data_dir,
-            nats_port=free_port(),
-            ports={name: free_port() for name in SERVICES},
+            nats_port=nats_port,
+            ports=ports,
             clock_speed=settings.speed,
             clock_origin_sim=SETUP_AT,
             # held: before its real origin an accelerated clock stands still at its simulated origin

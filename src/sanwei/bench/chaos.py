@@ -52,7 +52,7 @@ from sanwei.bench.burst import (
     scalar,
 )
 from sanwei.cluster import ClusterStack, stream_message_ids
-from sanwei.stack import SERVICES, free_port
+from sanwei.stack import free_service_ports
 
 #: The events every case left alone produces from the tick, exactly once each (the bench's stages).
 CHAIN_EVENTS = (
@@ -135,7 +135,7 @@ class Chaos:
         # The burst's stack, on a cluster: same ports scheme, same held clock, SQLite files it can read.
         self.stack = ClusterStack(
             data_dir,
-            ports={name: free_port() for name in SERVICES},
+            ports=free_service_ports()[1],
             clock_speed=settings.speed,
             clock_origin_sim=SETUP_AT,
             clock_origin_real=datetime.now(UTC) + timedelta(days=365),

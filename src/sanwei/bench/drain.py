@@ -34,7 +34,7 @@ import nats
 from sanwei.bench.baseline import consume_all
 from sanwei.bench.burst import UNITS, cpu_seconds, db_path, scalar
 from sanwei.bench.profiler import record
-from sanwei.stack import SERVICES, Stack, free_port
+from sanwei.stack import Stack, free_service_ports
 from sanwei_contracts.envelope import new_envelope
 from sanwei_contracts.events.media import ReferralRequested
 from sanwei_contracts.events.registry import TaskOverdue
@@ -177,7 +177,8 @@ def run(stage_key: str, events: int, data_dir: Path, *, postgres_url: str | None
         timeout: float = 900.0, say: Callable[[str], None] = print, profile_to: Path | None = None) -> DrainResult:
     """Drain `events` through one stage; `profile_to`: record the service with py-spy while it drains."""
     stage = STAGES[stage_key]
-    stack = Stack(data_dir, nats_port=free_port(), ports={name: free_port() for name in SERVICES},
+    nats_port, ports = free_service_ports()
+    stack = Stack(data_dir, nats_port=nats_port, ports=ports,
                   postgres_url=postgres_url, replicas=replicas)
     try:
         stack.start([stage.service], timeout=180)
