@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from sanwei_contracts.examples import example_envelope
 from sanwei_contracts.streams import stream_for_subject
 from sanwei_contracts.webhooks import verify_signature
 from sanwei_kit.auth import Role
-from sanwei_kit.testing import bearer, test_auth_settings, test_database_url, test_token
+from sanwei_kit.testing import bearer, scrape_metrics, test_auth_settings, test_database_url, test_token
 
 pytestmark = pytest.mark.integration
 
@@ -49,12 +50,14 @@ async def _publish(nats_url: str, event) -> None:  # type: ignore[no-untyped-def
         await client.close()
 
 
-def _wait_for_metric(url: str, line: str, timeout: float = 30.0) -> None:
+async def _wait_until_skipped(url: str, consumer: str, count: float, timeout: float = 30.0) -> None:
+    key = ("sanwei_consumer_skipped_total", frozenset({("consumer", consumer)}))
     deadline = time.monotonic() + timeout
-    while line not in httpx.get(f"{url}/metrics").text:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {line!r} in /metrics")
-        time.sleep(0.05)
+    async with httpx.AsyncClient(base_url=url) as client:
+        while (await scrape_metrics(client)).get(key) != count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{consumer} did not skip {count} events")
+            await asyncio.sleep(0.05)
 
 
 async def test_an_event_published_on_jetstream_is_delivered_signed(tmp_path: Path, nats_server: str, receiver) -> None:
@@ -77,7 +80,7 @@ async def test_an_event_published_on_jetstream_is_delivered_signed(tmp_path: Pat
         # Before any subscription selects its type, an event is acknowledged unread: it is never delivered.
         unwanted = example_envelope(NOTICE_ISSUED).model_copy(update={"id": uuid.uuid4()})
         await _publish(nats_server, unwanted)
-        _wait_for_metric(url, 'sanwei_consumer_skipped_total{consumer="webhooks__sanwei_supervision_notice_v1_issued"} 1.0')
+        await _wait_until_skipped(url, "webhooks__sanwei_supervision_notice_v1_issued", 1)
 
         sub = httpx.post(f"{url}/subscriptions", json={"url": receiver.url, "event_types": ["sanwei.supervision.*"]},
                          headers=admin)
