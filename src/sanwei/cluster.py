@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -116,7 +117,8 @@ class NatsCluster:
 async def _wait_for_jetstream(urls: list[str], replicas: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     last: Exception | None = None
-    probe = StreamConfig(name="CLUSTER_PROBE", subjects=["cluster.probe"], num_replicas=replicas,
+    probe_name = "CLUSTER_PROBE"
+    probe = StreamConfig(name=probe_name, subjects=["cluster.probe"], num_replicas=replicas,
                          storage=StorageType.MEMORY)
     while time.monotonic() < deadline:
         try:
@@ -124,7 +126,7 @@ async def _wait_for_jetstream(urls: list[str], replicas: int, timeout: float) ->
             try:
                 js = nc.jetstream()
                 await js.add_stream(probe)
-                await js.delete_stream(probe.name)
+                await js.delete_stream(probe_name)
                 return
             finally:
                 await nc.close()
@@ -190,7 +192,7 @@ async def stream_message_ids(js: JetStreamContext, stream: str, *, timeout: floa
         return 0, ids  # an empty stream reports first_seq 0, which no message has
     for seq in range(info.state.first_seq, info.state.last_seq + 1):
         try:
-            msg = await retrying(lambda seq=seq: js.get_msg(stream, seq))
+            msg = await retrying(partial(js.get_msg, stream, seq))
         except NotFoundError:
             continue  # a gap: nothing stored at this sequence
         ids.append((msg.headers or {}).get("Nats-Msg-Id", ""))

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,6 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sanwei.stack import SERVICES, Stack, free_service_ports
+from sanwei_kit.auth import mint_dev_token
 
 CHINA = ZoneInfo("Asia/Shanghai")
 DEMO_START = datetime(2026, 9, 24, 9, 0, tzinfo=CHINA)  # Thursday before the Mid-Autumn holiday
@@ -179,7 +181,7 @@ class Demo:
                 "unit": LAST_STREET, "item": "背街小巷环境卫生", "points": 3,
                 "reason": "模拟测评暗访：背街小巷垃圾堆放、占道经营", "evidence": ["暗访照片.jpg"],
                 "recorded_by": "第三方测评机构"})
-            self.wait_for(f"the end of week {period}", lambda p=period: self.iso_week_now() != p)
+            self.wait_for(f"the end of week {period}", partial(self.week_has_ended, period))
             ranking = self.call("POST", "supervision", f"/schemes/{scheme['id']}/rankings", json={
                 "period_kind": "week", "period": period, "published_by": "市创城指挥部"})
             self.say(f"周通报 {period} published: {LAST_STREET} ranked last ({ranking.get('id', '')[:8]})")
@@ -191,6 +193,9 @@ class Demo:
     def iso_week_now(self) -> str:
         week = self.today().isocalendar()
         return f"{week.year}-W{week.week:02d}"
+
+    def week_has_ended(self, period: str) -> bool:
+        return self.iso_week_now() != period
 
     def import_sheet(self, sheet: Path, *, title: str | None = None) -> list[dict[str, Any]]:
         """Import the sheet as a task list; a title of its own makes a re-import a new list."""
@@ -308,12 +313,12 @@ def accelerated_stack(data_dir: Path) -> Stack:
     )
 
 
-def run_demo(console: Console, *, attach: bool, sheet: Path | None) -> int:
+def run_demo(console: Console, *, attach: bool, sheet: Path | None, data_dir: Path | None = None) -> int:
+    """Play the demo on a stack of its own, or (attach) on the one `sanwei up` runs on the default ports."""
     sheet = sheet or default_sheet()
     if attach:
         urls = {name: f"http://127.0.0.1:{port}" for name, port in SERVICES.items()}
-        # Importing the same sheet twice is idempotent, so a second demo on one stack needs its own list.
-        return _play(console, urls, sheet, list_title=f"演示 {datetime.now(CHINA):%Y-%m-%d %H:%M:%S}")
+        return play_attached(console, urls, data_dir or Path(".sanwei"), sheet)
     with tempfile.TemporaryDirectory(prefix="sanwei-demo-") as scratch:
         stack = accelerated_stack(Path(scratch))
         console.print(f"starting nats-server and {len(SERVICES)} services (logs in {stack.log_dir}) …")
@@ -322,6 +327,21 @@ def run_demo(console: Console, *, attach: bool, sheet: Path | None) -> int:
             return _play(console, {name: stack.url(name) for name in SERVICES}, stack.token, sheet)
         finally:
             stack.stop()
+
+
+def play_attached(console: Console, urls: dict[str, str], data_dir: Path, sheet: Path) -> int:
+    """The demo on a running stack, with tokens signed by the key `sanwei up` keeps in its data directory."""
+    auth_dir = data_dir / "auth"
+    if not (auth_dir / "signing-key.pem").exists():
+        console.print(f"[red]no development signing key in {auth_dir}: is `sanwei up` running with "
+                      f"--data-dir {data_dir}?[/red]")
+        return 2
+
+    def tokens(*roles: str, subject: str | None = None, **claims: Any) -> str:
+        return mint_dev_token(auth_dir, *roles, subject=subject, **claims)
+
+    # Importing the same sheet twice is idempotent, so a second demo on one stack needs its own list.
+    return _play(console, urls, tokens, sheet, list_title=f"演示 {datetime.now(CHINA):%Y-%m-%d %H:%M:%S}")
 
 
 def _play(console: Console, urls: dict[str, str], tokens: Callable[..., str], sheet: Path, *,

@@ -26,12 +26,12 @@ def test_counts_that_reached_their_end_are_carried_not_read_again(tmp_path: Path
 
     monkeypatch.setattr(burst_module, "scalar", counting_scalar)
     burst = _burst(tmp_path)
-    first = burst._sample({}, n=10, share=1)
+    first = burst.sample(n=10, share=1)
     assert len(read) == 6 and first["notices"] == 3
 
     read.clear()
     finished = {"overdue": 10, "notices": 10, "exposures": 10, "clues": 10, "published": 1, "audit": 50, "t": 1.0}
-    later = burst._sample(finished, n=10, share=1)
+    later = burst.sample(n=10, share=1, carried=finished)
     assert read == ["SELECT count(*) FROM audit_events"]  # the only count without a known end
     assert later == {"overdue": 10, "notices": 10, "exposures": 10, "clues": 10, "published": 1, "audit": 3}
 
@@ -40,5 +40,5 @@ def test_counts_that_reached_their_end_are_carried_not_read_again(tmp_path: Path
 def test_a_stage_still_moving_is_read(tmp_path: Path, monkeypatch, reached: str) -> None:
     read: list[str] = []
     monkeypatch.setattr(burst_module, "scalar", lambda path, sql: read.append(sql) or 0)
-    _burst(tmp_path)._sample({reached: 10}, n=10, share=1)
+    _burst(tmp_path).sample(n=10, share=1, carried={reached: 10})
     assert len(read) == 5

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sanwei_contracts.catalog import CATALOG, SERVICES, EventSpec
-from sanwei_contracts.envelope import Envelope
+from sanwei_contracts.envelope import envelope_model
 from sanwei_contracts.export import SERVICE_INFO, example_document, render
 from sanwei_contracts.streams import stream_for_subject
 
@@ -171,7 +171,7 @@ Events also reach HTTP receivers as signed webhooks (see docs/integration.md).</
 <h2 id="services">services and their AsyncAPI documents</h2>
 <table><tr><th>service</th><th>名称</th><th>description</th><th>AsyncAPI 3.0</th></tr>{services}</table>
 <h2 id="envelope">the envelope</h2>
-{_fields_table(field_rows(Envelope[CATALOG[0].model]))}
+{_fields_table(field_rows(envelope_model(CATALOG[0].model)))}
 {sections}
 </body></html>
 """

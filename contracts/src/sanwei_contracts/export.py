@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sanwei_contracts.catalog import CATALOG, SERVICES, EventSpec
-from sanwei_contracts.envelope import Envelope
+from sanwei_contracts.envelope import envelope_model
 from sanwei_contracts.examples import example_envelope
 from sanwei_contracts.streams import stream_for_subject
 
@@ -82,7 +82,7 @@ def schema_id(spec: EventSpec) -> str:
 
 def envelope_schema(spec: EventSpec) -> dict[str, Any]:
     """JSON Schema of the full envelope carrying `spec`'s data, with `type` fixed to the event type."""
-    raw = Envelope[spec.model].model_json_schema()  # type: ignore[name-defined]
+    raw = envelope_model(spec.model).model_json_schema()
     raw["properties"]["type"] = {
         "const": spec.type,
         "description": "Versioned event type; also the NATS subject.",

@@ -270,7 +270,10 @@ def mint_token(
         claims["units"] = unit_list
     if level:
         claims["level"] = str(DisciplineLevel(level))
-    return jwt.encode(claims, serialization.load_pem_private_key(private_pem, password=None), algorithm="ES256")
+    key = serialization.load_pem_private_key(private_pem, password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError("the development signing key must be an EC (P-256) key for ES256")
+    return jwt.encode(claims, key, algorithm="ES256")
 
 
 def mint_dev_token(auth_dir: Path, *roles: str, subject: str | None = None, **claims: Any) -> str:

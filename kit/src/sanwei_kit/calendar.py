@@ -165,11 +165,21 @@ class WorkingDayDeadline:
         """True when the deadline was counted in working days (and so can be explained)."""
         return self.working_days is not None and self.start is not None
 
-    def explain(self, calendar: WorkingCalendar) -> DeadlineExplanation:
-        """How the days were counted, on `calendar` as it stands now."""
+    def counted(self) -> tuple[date, int]:
+        """(start, N) of a deadline counted as N working days after start: a 督办通知书's or an 曝光台
+        exposure's 整改时限 always is; a deadline set as a plain date has neither."""
         if self.working_days is None or self.start is None:
             raise ValueError(f"the deadline {self.day} was set as a date; no working days were counted")
-        return calendar.explain(self.start, self.working_days)
+        return self.start, self.working_days
+
+    @property
+    def counted_days(self) -> int:
+        """The N of "N个工作日" (see `counted`)."""
+        return self.counted()[1]
+
+    def explain(self, calendar: WorkingCalendar) -> DeadlineExplanation:
+        """How the days were counted, on `calendar` as it stands now."""
+        return calendar.explain(*self.counted())
 
     def has_passed(self, now: datetime) -> bool:
         return now >= self.due_at

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from fastapi import FastAPI
 
@@ -14,10 +15,12 @@ from sanwei_kit.migrations import upgrade
 from sanwei_kit.runtime import serve
 from sanwei_kit.settings import ServiceSettings
 
+Settings = TypeVar("Settings", bound=ServiceSettings)
+
 
 def service_main(
-    settings_cls: type[ServiceSettings],
-    create_app: Callable[[ServiceSettings], FastAPI],
+    settings_cls: type[Settings],
+    create_app: Callable[[Settings], FastAPI],
     migrations_dir: Path,
 ) -> None:
     parser = argparse.ArgumentParser(description=f"sanwei {settings_cls().service_name} service")

@@ -250,7 +250,7 @@ def _create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url, module=in_loop_dbapi(), connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _sqlite_pragmas(dbapi_conn, _record) -> None:
         # WAL lets the HTTP side read while the relay and timers write.
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -262,7 +262,7 @@ def _create_engine(url: str) -> AsyncEngine:
         dbapi_conn.isolation_level = None
 
     @event.listens_for(engine.sync_engine, "begin")
-    def _sqlite_begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+    def _sqlite_begin_immediate(conn) -> None:
         # Writers take the lock at BEGIN so two of them queue instead of failing to upgrade a read lock.
         write = conn.get_execution_options().get("sanwei_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -105,9 +105,9 @@ async def refuse_unstorable_text(request: Request) -> None:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         form = await request.form()
-        for name, value in form.multi_items():
-            if not isinstance(value, UploadFile):
-                refuse_unstorable(name + value, f"body.{_clean(name)}")
+        for field, content in form.multi_items():
+            if not isinstance(content, UploadFile):
+                refuse_unstorable(field + content, f"body.{_clean(field)}")
         return
     if request.method in ("GET", "HEAD", "DELETE", "OPTIONS"):
         return

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
@@ -45,7 +47,7 @@ def configure_logging(service: str, *, fmt: str = "json", level: str = "INFO") -
 
 
 def _add_service(service: str) -> structlog.typing.Processor:
-    def processor(_logger: object, _name: str, event_dict: dict) -> dict:
+    def processor(_logger: object, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         event_dict.setdefault("service", service)
         return event_dict
 

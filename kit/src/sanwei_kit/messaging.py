@@ -23,6 +23,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import structlog
@@ -43,7 +44,7 @@ from sanwei_contracts.envelope import envelope_model
 from sanwei_contracts.streams import stream_for_subject
 from sanwei_kit.db import Database, KitTables
 from sanwei_kit.nats_auth import durable_name
-from sanwei_kit.outbox import OutgoingMessage, take_events_added
+from sanwei_kit.outbox import OutgoingMessage, Publisher, take_events_added
 from sanwei_kit.pull import fetch_waiting
 from sanwei_kit.tracing import continued_trace
 
@@ -96,7 +97,7 @@ async def ensure_streams(
     """
     js = broker.config.connection_state.stream
     for stream in STREAMS:
-        await _while_jetstream_starts(lambda stream=stream: _ensure_stream(js, stream, duplicate_window, replicas, owner))
+        await _while_jetstream_starts(partial(_ensure_stream, js, stream, duplicate_window, replicas, owner))
 
 
 # What JetStream answers while a server is still starting (or a cluster electing its meta leader).
@@ -137,7 +138,7 @@ async def _ensure_stream(js: JetStreamContext, stream: Any, duplicate_window: fl
         await js.update_stream(config=config)
 
 
-class JetStreamPublisher:
+class JetStreamPublisher(Publisher):
     """Publishes outbox rows to JetStream with Nats-Msg-Id dedupe and waits for the ack."""
 
     def __init__(self, broker: NatsBroker, timeout: float) -> None:

@@ -102,8 +102,12 @@ def count_by(column: ColumnClause[Any], *, where: ColumnElement[bool] | None = N
              known: Iterable[str] = ()) -> GaugeQuery:
     """Rows of `column`'s table per value of `column` (`known` values answer 0 when absent)."""
 
+    table = column.table
+    if table is None:
+        raise ValueError(f"{column} belongs to no table")
+
     async def query(conn: AsyncConnection) -> GaugeValue:
-        statement = select(column, func.count()).select_from(column.table).group_by(column)
+        statement = select(column, func.count()).select_from(table).group_by(column)
         if where is not None:
             statement = statement.where(where)
         counts: dict[tuple[str, ...], int] = {(str(value),): 0 for value in known}

@@ -41,7 +41,7 @@ async def upgrade(conn: AsyncConnection, migrations_dir: Path, database_url: str
     await conn.run_sync(_run)
 
 
-def run_env(context, metadata: MetaData) -> None:  # type: ignore[no-untyped-def]
+def run_env(context, metadata: MetaData) -> None:
     """Body of every service's migrations/env.py."""
     connection = context.config.attributes.get("connection")
     if connection is not None:
@@ -81,7 +81,7 @@ def lock_for_migration(connection: Connection) -> None:
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
-def _migrate(context, connection: Connection, metadata: MetaData) -> None:  # type: ignore[no-untyped-def]
+def _migrate(context, connection: Connection, metadata: MetaData) -> None:
     lock_for_migration(connection)
     context.configure(
         connection=connection,

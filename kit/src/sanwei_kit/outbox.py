@@ -101,8 +101,8 @@ class OutboxRelay(SweepLoop):
     async def sweep(self) -> int:
         return await self.relay_once()
 
-    async def stop(self) -> None:
-        await super().stop()
+    async def stop(self, grace: float = 10.0) -> None:
+        await super().stop(grace)
         # One last sweep so what was committed before shutdown leaves now, not at next start.
         try:
             await self.relay_once()

@@ -188,8 +188,8 @@ async def operations_open_to_the_public(app: FastAPI, router: APIRouter) -> set[
     refused 401 "bearer token required". Run it inside `service_harness(app)`.
     """
     operations = [(method, route.path) for route in router.routes if isinstance(route, APIRoute)
-                  for method in route.methods]
-    open_operations = set()
+                  for method in route.methods or ()]
+    open_operations: set[tuple[str, str]] = set()
     async with anonymous_client(app) as public:
         for method, path in operations:
             response = await public.request(method, re.sub(r"\{[^}]+\}", "x", path))

@@ -148,12 +148,13 @@ def api_section(burst: Burst, requests: int, concurrency: int) -> list[dict[str,
     out: list[dict[str, Any]] = []
     for service, endpoint, make, versus in plans:
         summary = asyncio.run(api_load.load(make, requests=requests, concurrency=concurrency))
-        row = {"service": service, "endpoint": endpoint, "count": summary.count, "errors": summary.errors,
-               "p50_ms": round(summary.p50_ms, 1), "p99_ms": round(summary.p99_ms, 1),
-               "per_s": round(summary.per_second, 1)}
+        per_second = round(summary.per_second, 1)
+        row: dict[str, Any] = {"service": service, "endpoint": endpoint, "count": summary.count,
+                               "errors": summary.errors, "p50_ms": round(summary.p50_ms, 1),
+                               "p99_ms": round(summary.p99_ms, 1), "per_s": per_second}
         if versus:
             base = next(a for a in out if a["service"] == service and a["endpoint"] == versus)
-            row["vs_healthz"] = round(ratio(row["per_s"], base["per_s"]), 3)
+            row["vs_healthz"] = round(ratio(per_second, base["per_s"]), 3)
         out.append(row)
         say(f"API {service} {endpoint}: p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, {row['per_s']}/s")
     return out

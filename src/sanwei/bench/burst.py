@@ -21,7 +21,7 @@ import os
 import signal
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -101,8 +101,12 @@ def cpu_times(stack: Stack) -> dict[str, float | None]:
 
 
 def used_between(before: dict[str, float | None], after: dict[str, float | None]) -> dict[str, float]:
-    return {name: round(after[name] - start, 2) for name, start in before.items()
-            if start is not None and after.get(name) is not None}
+    used = {}
+    for name, start in before.items():
+        end = after.get(name)
+        if start is not None and end is not None:
+            used[name] = round(end - start, 2)
+    return used
 
 
 def bearer(stack: Stack, *roles: str, **claims: Any) -> dict[str, str]:
@@ -128,9 +132,10 @@ async def pending_everywhere(stack: Stack) -> tuple[int, int]:
         js = nc.jetstream()
         waiting = 0
         for stream in await js.streams_info():
-            if stream.config.name.startswith("BENCH_"):
+            name = stream.config.name
+            if not name or name.startswith("BENCH_"):
                 continue
-            for consumer in await js.consumers_info(stream.config.name):
+            for consumer in await js.consumers_info(name):
                 waiting += (consumer.num_pending or 0) + (consumer.num_ack_pending or 0)
     finally:
         await nc.close()
@@ -299,7 +304,7 @@ class Burst:
             while time.monotonic() - t0 < self.s.timeout:
                 now = time.monotonic() - t0
                 cpu_before = time.process_time()
-                sample = self._sample(sample, n, share)
+                sample = self.sample(n, share, carried=sample)
                 sample_cpu = time.process_time() - cpu_before
                 sampling_cpu += sample_cpu
                 sample["t"] = round(now, 2)
@@ -338,7 +343,7 @@ class Burst:
         self.result.memory["after the burst"] = memory(self.stack)
         self._stages()
 
-    def _sample(self, previous: dict[str, float], n: int, share: int) -> dict[str, float]:
+    def sample(self, n: int, share: int, carried: dict[str, float] | None = None) -> dict[str, float]:
         """The stages' counts now. A count that reached its end is carried over, not read again: counting
         costs the bench CPU on the stack's own cores (the registry's overdue events are counted by scanning
         its outbox: 0.15 CPU-s a time at N = 100,000)."""
@@ -351,7 +356,8 @@ class Burst:
             "published": (dis, "SELECT count(*) FROM clues WHERE published_at IS NOT NULL", share),
             "audit": (aud, "SELECT count(*) FROM audit_events", None),
         }
-        return {key: previous[key] if final is not None and previous.get(key, -1) >= final else scalar(path, sql)
+        carried = carried or {}
+        return {key: carried[key] if final is not None and carried.get(key, -1) >= final else scalar(path, sql)
                 for key, (path, sql, final) in counts.items()}
 
     async def _drive_discipline(self, share_ids: set[str], done: asyncio.Event) -> None:
@@ -441,7 +447,7 @@ class Burst:
         self.stack.stop()
 
 
-async def drive_each_clue(discipline_db: Path, share_ids: set[str], drive: Callable[[str], Awaitable[None]],
+async def drive_each_clue(discipline_db: Path, share_ids: set[str], drive: Callable[[str], Coroutine[Any, Any, None]],
                           done: asyncio.Event, sql: str = "SELECT id, case_id FROM clues") -> None:
     """Start `drive(clue_id)` once for each clue of the chosen cases as it appears in the 纪委's
     database (`sql` gives id, case_id), until every case has one or `done` is set; then wait for them."""

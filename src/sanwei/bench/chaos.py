@@ -212,7 +212,7 @@ class Chaos:
             if not chaos.done():
                 continue
             chaos.result()  # a failed action fails the run
-            sample = self.burst._sample()
+            sample = self.burst.sample(self.s.cases, self.share)
             if sample["clues"] >= self.s.cases and sample["published"] >= self.share:
                 waiting, unpublished = await pending_everywhere(self.stack)
                 if waiting == 0 and unpublished == 0 and audit_total(self.stack) >= emitted_total(self.stack):
@@ -400,7 +400,7 @@ class Chaos:
             js = nc.jetstream()
             for info in await js.streams_info():
                 name = info.config.name
-                if not name.startswith("SANWEI_"):
+                if not name or not name.startswith("SANWEI_"):
                     continue
                 count, read = await stream_message_ids(js, name)
                 per_stream[name] = count

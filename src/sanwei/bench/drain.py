@@ -209,9 +209,10 @@ def run(stage_key: str, events: int, data_dir: Path, *, postgres_url: str | None
         drained_at = datetime.now(UTC)
         cpu_to = [cpu_seconds(stack.processes[name].pid) for name in names]
         cpu_ms = None
-        if cpu_from is not None and None not in cpu_from[1] + cpu_to and events > cpu_from[0]:
-            used = sum(b - a for a, b in zip(cpu_from[1], cpu_to, strict=True))  # type: ignore[operator]
-            cpu_ms = round(used * 1000 / (events - cpu_from[0]), 3)
+        if cpu_from is not None and events > cpu_from[0]:
+            spans = [(a, b) for a, b in zip(cpu_from[1], cpu_to, strict=True) if a is not None and b is not None]
+            if len(spans) == len(names):  # every process's CPU was read at both ends
+                cpu_ms = round(sum(b - a for a, b in spans) * 1000 / (events - cpu_from[0]), 3)
         profile_error = recording.stop() if recording else "not profiled"
         if recording and profile_error:
             say(profile_error)

@@ -77,11 +77,14 @@ def demo(
                                 "clock, e.g. `sanwei up --speed 86400`).")
     ] = False,
     sheet: Annotated[Path | None, typer.Option(help="Task sheet to import (default: the 2019 Q2 市中区 sheet).")] = None,
+    data_dir: Annotated[Path, typer.Option(
+        help="With --attach: the running stack's data directory (its signing key signs the demo's tokens).")
+    ] = Path(".sanwei"),
 ) -> None:
     """Run the whole chain on an accelerated clock and print each case's timeline."""
     from sanwei.demo import run_demo
 
-    raise typer.Exit(run_demo(console, attach=attach, sheet=sheet))
+    raise typer.Exit(run_demo(console, attach=attach, sheet=sheet, data_dir=data_dir))
 
 
 def register_commands() -> None:

@@ -127,7 +127,7 @@ class ExposureView(BaseModel):
         return cls(
             id=e.id, case_id=e.case_id, unit=e.unit, title=e.title, problem=e.problem, origin=e.origin,
             origin_ref=e.origin_ref, status=e.status, round=e.round, published_at=e.published_at,
-            deadline=e.deadline.day, due_at=e.deadline.due_at, working_days=e.deadline.working_days,
+            deadline=e.deadline.day, due_at=e.deadline.due_at, working_days=e.deadline.counted_days,
             rectified_at=e.rectified_at, rectified_by=e.rectified_by, unrectified_at=e.unrectified_at,
             republished_at=e.republished_at, referral_id=e.referral_id, evidence=list(e.evidence),
         )

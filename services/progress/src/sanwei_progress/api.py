@@ -489,7 +489,8 @@ def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
             if task.id not in chosen[view]:
                 continue
             claim = found.claims.get(task.id)
-            light = ("red" if task.id in chosen[UnitView.OVERDUE]
+            light: Literal["red", "yellow", "green"] = (
+                "red" if task.id in chosen[UnitView.OVERDUE]
                      else "yellow" if task.id in chosen[UnitView.DUE_SOON] else "green")
             items.append(UnitTaskView(
                 **TaskView.of(task).model_dump(), task_list_id=task.task_list_id, seq=task.seq,

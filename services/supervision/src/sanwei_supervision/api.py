@@ -144,7 +144,7 @@ class NoticeView(BaseModel):
             id=notice.id, number=str(notice.number), case_id=notice.case_id, trigger=notice.trigger,
             task_id=notice.task_id, unit=notice.unit, problem=notice.problem, requirement=notice.requirement,
             level=notice.level, status=notice.status, issued_at=notice.issued_at, issued_by=notice.issued_by,
-            working_days=d.working_days, deadline=d.day, due_at=d.due_at, rectified_at=notice.rectified_at,
+            working_days=d.counted_days, deadline=d.day, due_at=d.due_at, rectified_at=notice.rectified_at,
             rectified_report_id=notice.rectified_report_id, rectified_by=notice.rectified_by,
             unrectified_at=notice.unrectified_at, addressee=notice.addressee,
             escalated_from=notice.escalated_from, escalated_to=notice.escalated_to,
@@ -530,9 +530,10 @@ def build_router(runtime: Runtime, service: SupervisionService) -> APIRouter:
                                principal: Principal = Depends(notice_reader)) -> DeadlineExplanationView:
         notice = await readable_notice(notice_id, principal)
         d = notice.deadline
+        start, working_days = d.counted()
         explanation = d.explain(runtime.calendar)
         return DeadlineExplanationView(
-            notice_id=notice.id, number=str(notice.number), start=d.start, working_days=d.working_days,
+            notice_id=notice.id, number=str(notice.number), start=start, working_days=working_days,
             deadline=d.day, due_at=d.due_at, counted=explanation.counted,
             skipped=[SkippedDayView(day=s.day, reason=s.reason) for s in explanation.skipped],
             makeup_days=explanation.makeup_days, provisional_years=explanation.provisional_years,

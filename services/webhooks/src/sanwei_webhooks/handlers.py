@@ -61,8 +61,8 @@ class DeliveryLoop(SweepLoop):
         self._per_sub: Counter[str] = Counter()
         self.attempted_total = 0
 
-    async def stop(self) -> None:
-        await super().stop()
+    async def stop(self, grace: float = 10.0) -> None:
+        await super().stop(grace)
         # Attempts in flight are abandoned; their lease runs out and they are attempted again.
         for task in list(self._in_flight.values()):
             task.cancel()

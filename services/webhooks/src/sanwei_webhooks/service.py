@@ -148,7 +148,7 @@ class WebhookService:
         if not wanting:
             return
         now = self.wall.now()
-        rows = []
+        rows: list[dict[str, object]] = []
         for event in events:
             payload = event.model_dump_json()
             rows.extend({

@@ -144,7 +144,7 @@ def _label(labels: dict[str, str], value: object) -> str:
 
 def _sanction(value: object) -> str:
     try:
-        return SANCTION_LABELS[Sanction(value)]
+        return SANCTION_LABELS[Sanction(str(value))]
     except ValueError:
         return str(value)
 

@@ -370,7 +370,7 @@ class Clue:
             raise Invalid(f"{way.label} ({way.value}) states no finding on the facts", field="finding")
         self.disposal_summary = required(summary, "summary")
         self.disposal_way = way
-        self.finding = finding if way.leads_to_decision else Finding.UNDETERMINED
+        self.finding = finding if finding is not None and way.leads_to_decision else Finding.UNDETERMINED
         self.disposed_at = now
         self.state = ClueState.DISPOSED
         result = self.finding.label if way.leads_to_decision else way.label

@@ -42,8 +42,8 @@ class CallbackDispatcher(SweepLoop):
         self._client = httpx.AsyncClient(timeout=self._timeout)
         super().start()
 
-    async def stop(self) -> None:
-        await super().stop()
+    async def stop(self, grace: float = 10.0) -> None:
+        await super().stop(grace)
         if self._client is not None:
             await self._client.aclose()
             self._client = None

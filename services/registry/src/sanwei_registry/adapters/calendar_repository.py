@@ -30,7 +30,9 @@ class CalendarRepository:
             year=year, days={d.isoformat(): w for d, w in sorted(days.items())}, reason=reason, corrected_by=by,
             corrected_at=at, policy=policy,
         ))
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None  # an INSERT of one row always has it
+        return int(key[0])
 
     async def versions(self) -> list[tuple[int, dict[date, bool]]]:
         rows = (await self._conn.execute(select(calendar_corrections).order_by(calendar_corrections.c.version))).all()

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sanwei_kit.calendar import WorkingDayDeadline, local_date
 from sanwei_kit.errors import Conflict, Invalid
@@ -71,7 +72,7 @@ class Task:
         self.pause_reason = None
         self.paused_days_left = None
 
-    def revise(self, *, title: str, lead_unit: str, co_units: list[str], seq: str | None) -> dict[str, tuple[object, object]]:
+    def revise(self, *, title: str, lead_unit: str, co_units: list[str], seq: str | None) -> dict[str, tuple[Any, Any]]:
         """A new version of the task came from its source (a re-import, an OA push).
 
         Returns what changed as {field: (old, new)}; nothing changes when nothing differs.

@@ -5,6 +5,7 @@ Debian's fonts-wqy-microhei; nothing is downloaded."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 from sanwei_kit.errors import Conflict
@@ -118,7 +119,7 @@ def to_pdf(data: ReportData, font: Path) -> bytes:
         pdf.multi_cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("cjk", size=10)
 
-    def table(headers: list[str], rows: list[list[object]], widths: list[int]) -> None:
+    def table(headers: list[str], rows: Sequence[Sequence[object]], widths: list[int]) -> None:
         with pdf.table(col_widths=widths, text_align="LEFT") as t:
             t.row([str(h) for h in headers])
             for row in rows:
