@@ -35,7 +35,8 @@ def test_bench_smoke_run_writes_a_complete_report(tmp_path: Path) -> None:
     rates = [float(x.replace(",", "")) for x in results["baseline"]["end-to-end msgs/s of each run"].split(", ")]
     # Each run is shown to the unit: the median shown is the reported rate within that rounding.
     assert len(rates) == 3 and abs(sorted(rates)[1] - results["baseline"]["end_to_end_per_s"]) <= 0.5
-    assert {a["endpoint"] for a in results["api"]} >= {"GET /tasks?unit=…", "POST /reports",
+    assert {a["endpoint"] for a in results["api"]} >= {"GET /tasks?unit=…", "GET /tasks?limit=50 (unit operator)",
+                                                         "POST /reports", "GET /units/{unit}/tasks?view=due_soon",
                                                          "GET /cases/{id}/timeline"}
     assert all(a["errors"] == 0 for a in results["api"])
     assert (tmp_path / f"{report.stem}-burst.png").exists()

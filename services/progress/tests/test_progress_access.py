@@ -111,6 +111,29 @@ async def test_a_unit_operator_reads_only_its_own_units_reports_claims_and_tasks
         assert (await h.client.get(f"/units/{INVESTMENT}/tasks", headers=operator)).status_code == 200
 
 
+async def test_a_unit_operators_report_list_is_cut_in_sql_not_from_every_report(app, clock, monkeypatch):
+    """The page is asked of the database, for the operator's units: the district's reports are not all read."""
+    from sanwei_progress.adapters.repository import ProgressRepository
+
+    asked: list[dict] = []
+    find_reports = ProgressRepository.find_reports
+
+    async def spying(self, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(kwargs)
+        return await find_reports(self, **kwargs)
+
+    monkeypatch.setattr(ProgressRepository, "find_reports", spying)
+    async with service_harness(app) as h:
+        await _tasks(h, clock)
+        await _assign(h, clock, "t-invest-2", "4", INVESTMENT)
+        for task_id, unit in (("t-invest", INVESTMENT), ("t-commerce", COMMERCE), ("t-invest-2", INVESTMENT)):
+            assert (await h.client.post("/reports", json=_report(task_id, unit))).status_code == 201
+        operator = unit_operator_headers(INVESTMENT)
+        page = (await h.client.get("/reports", headers=operator, params={"limit": 1, "offset": 1})).json()
+        assert [(r["task_id"], r["unit"]) for r in page] == [("t-invest-2", INVESTMENT)]
+        assert (asked[-1]["limit"], asked[-1]["offset"], list(asked[-1]["units"])) == (1, 1, [INVESTMENT])
+
+
 async def test_verifying_claims_cadences_and_the_sheet_export_are_for_the_command_office(app, clock):
     async with service_harness(app) as h:
         await _tasks(h, clock)

@@ -7,12 +7,19 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from sanwei_contracts import new_envelope
-from sanwei_contracts.events.registry import TaskAssigned, TaskCompleted
+from sanwei_contracts.events.registry import TaskAssigned, TaskCompleted, TaskUpdated
 from sanwei_kit.calendar import CHINA_TZ, WorkingCalendar, due_instant
 from sanwei_kit.clock import FakeClock
 from sanwei_kit.testing import service_harness
 from sanwei_progress.domain.model import TrackedTask
-from sanwei_progress.domain.views import due_soon_until, is_due_soon, is_overdue, tasks_of_unit, week_of
+from sanwei_progress.domain.views import (
+    due_soon_until,
+    is_due_soon,
+    is_overdue,
+    names_meaning,
+    tasks_of_unit,
+    week_of,
+)
 
 MONDAY = datetime(2026, 9, 28, 9, 0, tzinfo=CHINA_TZ)
 UNIT = "区投促局"
@@ -110,3 +117,49 @@ async def test_a_claim_carries_its_evidence_and_a_sent_back_claim_keeps_the_dead
         empty_ref = await h.client.post("/completion-claims", json={"task_id": "t1", "unit": UNIT, "text": "x",
                                                                    "attachments": [""]})
         assert empty_ref.status_code == 422
+
+
+@pytest.mark.unit
+def test_a_unit_may_mean_its_own_name_and_the_names_it_is_shortened_or_prefixed_to():
+    names = ["区发改局", "区投促局", "区科技局", "市中控股有限公司", "市投促局"]
+    # Each name as if a task named it alone (the same without 区/市): which tasks are the unit's,
+    # tasks_of_unit decides among these, task by task (a task naming both is ambiguous).
+    assert names_meaning("区投促局", names) == ["区投促局", "市投促局"]
+    assert names_meaning("投促局", names) == ["区投促局", "市投促局"]
+    assert names_meaning("市中控股", names) == ["市中控股有限公司"]
+    assert names_meaning("区统计局", names) == []
+
+
+@pytest.mark.handler
+async def test_a_units_view_reads_only_the_tasks_naming_it_and_follows_their_changes(app, clock, monkeypatch):
+    """Not every open task of the district filtered in Python: those naming the unit, found by index."""
+    from sanwei_progress.adapters.repository import ProgressRepository
+
+    asked: list[list[str]] = []
+    open_tasks = ProgressRepository.open_tasks
+
+    async def spying(self, involving):  # type: ignore[no-untyped-def]
+        asked.append(sorted(involving))
+        return await open_tasks(self, involving)
+
+    monkeypatch.setattr(ProgressRepository, "open_tasks", spying)
+    async with service_harness(app) as h:
+        await _assign(h, clock, "t1", date(2026, 10, 30))
+        await _assign(h, clock, "t2", date(2026, 10, 30), lead="区科技局", co_units=["区 投促局"])
+        await _assign(h, clock, "t3", date(2026, 10, 30), lead="区商务局")
+
+        async def mine(unit: str) -> list[str]:
+            response = await h.client.get(f"/units/{unit}/tasks")
+            assert response.status_code == 200, response.text
+            return [t["id"] for t in response.json()["tasks"]]
+
+        assert await mine("投促局") == ["t1", "t2"]
+        assert asked[-1] == ["区投促局"]
+        # The registry announces t2's 配合单位 changed: it leaves 区投促局's view for 区商务局's.
+        await h.publish(new_envelope(
+            TaskUpdated(task_id="t2", seq="2", title="任务t2", lead_unit="区科技局", co_units=["区商务局"],
+                        changed=["co_units"]),
+            subject="task/t2", case_id="t2", time=clock.now()))
+        assert await mine("区投促局") == ["t1"]
+        assert await mine("区商务局") == ["t2", "t3"]
+        assert asked[-1] == ["区商务局"]

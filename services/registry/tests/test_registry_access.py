@@ -197,9 +197,9 @@ async def test_unsafe_sheets_are_refused_and_formula_rows_are_unreadable(app):
         assert (await _import(h, b"PK\x03\x04 broken")).status_code == 422
 
 
-async def test_a_unit_operator_asking_for_its_own_unit_gets_a_page_read_as_a_page(app, monkeypatch):
-    """`?unit=` its own unit: every task that unit leads is the operator's, so the page is cut in SQL
-    instead of reading all of them to filter (a unit's list cost what the district stored)."""
+async def test_a_unit_operators_list_is_read_as_a_page_co_led_tasks_included(app, monkeypatch):
+    """Its own unit's tasks, or every task one of its units leads or co-leads: the page is cut in SQL
+    (the co-units are indexed), never by reading every task the district stored to filter them."""
     from sanwei_registry.adapters.repository import TaskRepository
 
     limits: list[int] = []
@@ -211,12 +211,35 @@ async def test_a_unit_operator_asking_for_its_own_unit_gets_a_page_read_as_a_pag
 
     monkeypatch.setattr(TaskRepository, "find", spying_find)
     async with service_harness(app) as h:
-        await _tasks(h.client)
+        tasks = await _tasks(h.client)
         civil = unit_operator_headers(CIVIL_AFFAIRS)
         led = (await h.client.get("/tasks", headers=civil, params={"unit": CIVIL_AFFAIRS})).json()
         assert [t["lead_unit"] for t in led] == [CIVIL_AFFAIRS]
-        assert limits[-1] == 500  # the page, not every task
         page = (await h.client.get("/tasks", headers=civil, params={"unit": CIVIL_AFFAIRS, "offset": 1})).json()
         assert page == []
-        # Another unit's tasks stay out of reach, whatever is asked.
+        involved = (await h.client.get("/tasks", headers=civil, params={"limit": 1, "offset": 1})).json()
+        assert [t["id"] for t in involved] == [tasks["区人社局"]["id"]]  # co-led: 配合单位
+        # Another unit's tasks stay out of reach, whatever is asked, except those it co-leads.
         assert (await h.client.get("/tasks", headers=civil, params={"unit": COMMERCE})).json() == []
+        assert [t["title"] for t in (await h.client.get("/tasks", headers=civil,
+                                                        params={"unit": "区人社局"})).json()] == ["做好困难群众帮扶。"]
+        assert [lst["task_count"] for lst in (await h.client.get("/task-lists", headers=civil)).json()] == [2]
+        assert limits == [500, 500, 1, 500, 500]  # each time the page, not every task; none for the lists
+
+
+async def test_a_revision_that_changes_the_co_units_changes_who_sees_the_task(app):
+    task = {"external_id": "OA-4", "seq": "4", "title": "加快推进总部经济发展。", "lead_unit": "区投促局",
+            "co_units": ["区 发改局"], "deadline": "2026-12-31"}  # spelt with a space, as OA systems do
+
+    async def push(client, co_units: list[str]) -> None:
+        body = {"title": "2019年《政府工作报告》主要工作任务", "tasks": [task | {"co_units": co_units}]}
+        assert (await client.put("/task-lists/external/OA-GZBG-2019", json=body)).status_code in (200, 201)
+
+    async with service_harness(app) as h:
+        await push(h.client, ["区 发改局"])
+        development, finance = unit_operator_headers("区发改局"), unit_operator_headers("区财政局")
+        assert [t["title"] for t in (await h.client.get("/tasks", headers=development)).json()] == [task["title"]]
+        assert (await h.client.get("/tasks", headers=finance)).json() == []
+        await push(h.client, ["区财政局"])
+        assert (await h.client.get("/tasks", headers=development)).json() == []
+        assert [t["title"] for t in (await h.client.get("/tasks", headers=finance)).json()] == [task["title"]]

@@ -42,6 +42,6 @@ async def test_a_batch_queues_one_delivery_per_event_and_wanting_subscription_an
         async with h.runtime.db.connect() as conn:
             stored = (await conn.execute(
                 select(deliveries.c.subscription_id, deliveries.c.event_id).order_by(deliveries.c.id)
-            )).tuples().all()
+            )).all()
             assert (await conn.execute(select(func.count()).select_from(deliveries))).scalar_one() == 6
-        assert sorted(stored) == sorted((sub, str(e.id)) for e in notices for sub in ids[:2])
+        assert sorted(map(tuple, stored)) == sorted((sub, str(e.id)) for e in notices for sub in ids[:2])

@@ -139,8 +139,15 @@ def api_section(burst: Burst, requests: int, concurrency: int) -> list[dict[str,
         ("registry", "GET /tasks?unit=…", lambda i: ("GET", stack.url("registry") + "/tasks",
                                                      {"params": {"unit": unit}, "headers": operators[unit]}),
          "GET /healthz"),
+        # A unit operator's own list as its client pages it: led and co-led tasks, 50 at a time.
+        ("registry", "GET /tasks?limit=50 (unit operator)", lambda i: ("GET", stack.url("registry") + "/tasks", {
+            "params": {"limit": 50, "offset": 50 * (i % 4)}, "headers": operators[unit]}), "GET /healthz"),
         ("progress", "GET /healthz", lambda i: ("GET", stack.url("progress") + "/healthz", {}), None),
         ("progress", "POST /reports", report, "GET /healthz"),
+        # 我的任务: the unit's red/yellow/green view with the reports it owes, as its operator opens it.
+        ("progress", "GET /units/{unit}/tasks?view=due_soon", lambda i: (
+            "GET", stack.url("progress") + f"/units/{unit}/tasks", {
+                "params": {"view": "due_soon"}, "headers": operators[unit]}), "GET /healthz"),
         ("audit", "GET /healthz", lambda i: ("GET", stack.url("audit") + "/healthz", {}), None),
         ("audit", "GET /cases/{id}/timeline", lambda i: ("GET", stack.url("audit") + f"/cases/{cases[i % len(cases)]}"
                                                          "/timeline", {"headers": auditor}), "GET /healthz"),

@@ -346,20 +346,18 @@ def build_router(runtime: Runtime, service: ProgressService) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
         offset: Offset = 0,
     ) -> list[ReportView]:
-        scoped = principal.unit_scoped
-        if scoped and unit:
+        if principal.unit_scoped and unit:
             require_unit(principal, unit, what="the reports of this unit")
         async with runtime.db.connect() as conn:
+            # A unit operator lists its own units' reports (a task's others show on /tasks/{id}/progress).
             found = await ProgressRepository(conn).find_reports(
                 task_id=task_id,
                 unit=normalize_unit(unit) if unit else None,
+                units=principal.units if principal.unit_scoped else None,
                 period=normalize_period(period) if period else None,
-                limit=10**9 if scoped else limit,
-                offset=0 if scoped else offset,
+                limit=limit,
+                offset=offset,
             )
-        if scoped:
-            # A unit operator lists its own units' reports (a task's others show on /tasks/{id}/progress).
-            found = [r for r in found if principal.covers_unit(r.unit)][offset:offset + limit]
         return [ReportView.of(r) for r in found]
 
     @router.post(

@@ -52,6 +52,7 @@ from sanwei_progress.domain.views import (
     due_soon_until,
     is_due_soon,
     is_overdue,
+    names_meaning,
     owed_reports,
     tasks_of_unit,
 )
@@ -121,6 +122,7 @@ class ProgressService:
         if data.deadline is not None and data.due_at is not None:
             task.change_deadline(data.deadline, data.due_at, event.time)
         await repo.save_task(task)
+        await repo.replace_units(task)
 
     async def on_task_updated(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
         """The task changed at its source (a re-imported sheet, an OA push): keep 序号, 主要任务 and units
@@ -132,6 +134,7 @@ class ProgressService:
         task.seq, task.title, task.lead_unit = data.seq, data.title, lead
         task.co_units = [u for u in dict.fromkeys(normalize_unit(u) for u in data.co_units) if u and u != lead]
         await repo.save_task(task)
+        await repo.replace_units(task)
 
     async def on_task_deadline_set(self, conn: AsyncConnection, event: Envelope[Any]) -> None:
         # A deadline for a task not announced yet raises NotFound: the consumer retries
@@ -354,7 +357,10 @@ class ProgressService:
         now = self.rt.clock.now()
         async with self.rt.db.connect() as conn:
             repo = ProgressRepository(conn)
-            mine = tasks_of_unit(unit, await repo.open_tasks())
+            # Only the tasks naming the unit by a name it may go by: a unit's view costs what the unit has,
+            # not what the district stored.
+            meant = names_meaning(unit, await repo.unit_names())
+            mine = tasks_of_unit(unit, await repo.open_tasks(involving=meant))
             names = {name for _, name in mine} | {normalize_unit(unit)}
             owed = owed_reports(
                 mine, await repo.all_cadences(), await repo.reports_of_units(names),

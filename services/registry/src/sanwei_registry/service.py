@@ -429,6 +429,8 @@ class RegistryService:
         if not changes:
             return changes
         await repo.save(task)
+        if changes.keys() & {"lead_unit", "co_units"}:
+            await repo.replace_units(task)
         fields = [name for name in changes if name != "deadline"]
         if fields:
             await self.rt.events.emit(

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sanwei_kit.errors import NotFound
-from sanwei_progress.adapters.tables import cadences, completion_claims, missed_reports, reports, tasks
+from sanwei_kit.text import normalize_unit
+from sanwei_kit.unit_index import UnitIndex
+from sanwei_progress.adapters.tables import (
+    cadences,
+    completion_claims,
+    missed_reports,
+    reports,
+    task_units,
+    tasks,
+)
 from sanwei_progress.domain.cadence import Cadence, ReportingCadence
 from sanwei_progress.domain.model import ClaimStatus, CompletionClaim, ProgressReport, TaskStatus, TrackedTask
 
@@ -108,6 +118,7 @@ def _cadence_values(cadence: ReportingCadence) -> dict[str, Any]:
 class ProgressRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._units = UnitIndex(task_units)
 
     # --- tasks -------------------------------------------------------------------------
     async def find_task(self, task_id: str) -> TrackedTask | None:
@@ -122,6 +133,15 @@ class ProgressRepository:
 
     async def add_task(self, task: TrackedTask) -> None:
         await self._conn.execute(tasks.insert().values(id=task.id, **_task_values(task)))
+        await self._units.add(self._conn, task.id, task.responsible_units)
+
+    async def replace_units(self, task: TrackedTask) -> None:
+        """Index the task's units anew, after the registry announced other 牵头单位 or 配合单位."""
+        await self._units.replace(self._conn, task.id, task.responsible_units)
+
+    async def unit_names(self) -> list[str]:
+        """Every unit some task names (a few hundred in a district, whatever the tasks number)."""
+        return await self._units.names(self._conn)
 
     async def save_task(self, task: TrackedTask) -> None:
         await self._conn.execute(tasks.update().where(tasks.c.id == task.id).values(**_task_values(task)))
@@ -149,15 +169,19 @@ class ProgressRepository:
         *,
         task_id: str | None = None,
         unit: str | None = None,
+        units: Iterable[str] | None = None,
         period: str | None = None,
         limit: int = 500,
         offset: int = 0,
     ) -> list[ProgressReport]:
+        """A page of reports; `unit` one unit's (its name normalized), `units` those of any of these units."""
         query = select(reports).order_by(reports.c.submitted_at, reports.c.id).limit(limit).offset(offset)
         if task_id:
             query = query.where(reports.c.task_id == task_id)
         if unit:
             query = query.where(reports.c.unit == unit)
+        if units is not None:
+            query = query.where(reports.c.unit.in_({normalize_unit(u) for u in units}))
         if period:
             query = query.where(reports.c.period == period)
         return [_report_from_row(r) for r in (await self._conn.execute(query)).all()]
@@ -243,8 +267,11 @@ class ProgressRepository:
         return [dict(r._mapping) for r in (await self._conn.execute(query)).all()]
 
     # --- what a unit sees ---------------------------------------------------------------
-    async def open_tasks(self) -> list[TrackedTask]:
-        query = select(tasks).where(tasks.c.status == TaskStatus.OPEN.value).order_by(tasks.c.task_list_id, tasks.c.id)
+    async def open_tasks(self, involving: Iterable[str]) -> list[TrackedTask]:
+        """The open tasks one of the units `involving` leads or co-leads."""
+        query = (select(tasks)
+                 .where(tasks.c.status == TaskStatus.OPEN.value, tasks.c.id.in_(self._units.task_ids(involving)))
+                 .order_by(tasks.c.task_list_id, tasks.c.id))
         return [_task_from_row(r) for r in (await self._conn.execute(query)).all()]
 
     async def all_cadences(self) -> dict[str, ReportingCadence]:

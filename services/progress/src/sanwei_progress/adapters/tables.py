@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 
 from sanwei_kit.db import KitTables, UtcDateTime, new_metadata
+from sanwei_kit.unit_index import task_units_table
 
 metadata = new_metadata()
 kit = KitTables(metadata)
@@ -49,6 +50,9 @@ tasks = Table(
 )
 Index("ix_tasks_lead_unit", tasks.c.lead_unit)
 Index("ix_tasks_task_list_id", tasks.c.task_list_id)
+
+# 牵头单位 and 配合单位 of each task, a row a unit: what a unit sees is read by index.
+task_units = task_units_table(metadata)
 
 reports = Table(
     "reports",

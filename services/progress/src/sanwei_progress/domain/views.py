@@ -11,6 +11,7 @@ progress reports it owes this week. Pure rules over the read model.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -46,6 +47,15 @@ def tasks_of_unit(unit: str, tasks: list[TrackedTask]) -> list[tuple[TrackedTask
         if name is not None:
             found.append((task, name))
     return found
+
+
+def names_meaning(unit: str, names: Iterable[str]) -> list[str]:
+    """The names of `names` that `unit` may mean (“投促局” may be 区投促局, see `match_unit`).
+
+    A task `tasks_of_unit` gives the unit names one of them: the name it matched among the
+    task's units matches alone too. So only the tasks naming one of these need reading.
+    """
+    return [name for name in names if match_unit(unit, [name]) is not None]
 
 
 def is_overdue(task: TrackedTask, now: datetime) -> bool:

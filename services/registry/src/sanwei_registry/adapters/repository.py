@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -10,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sanwei_kit.calendar import WorkingDayDeadline
 from sanwei_kit.db import rows_by_id, update_rows_by_id
 from sanwei_kit.errors import NotFound
-from sanwei_registry.adapters.tables import deadline_history, extensions, task_lists, tasks
+from sanwei_kit.unit_index import UnitIndex
+from sanwei_registry.adapters.tables import deadline_history, extensions, task_lists, task_units, tasks
 from sanwei_registry.domain.deadlines import Extension, ExtensionStatus
 from sanwei_registry.domain.model import Task, TaskList, TaskStatus
 
@@ -73,6 +75,7 @@ def _task_values(task: Task) -> dict[str, Any]:
 class TaskRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._units = UnitIndex(task_units)
 
     async def add_list(self, task_list: TaskList) -> None:
         await self._conn.execute(
@@ -102,6 +105,12 @@ class TaskRepository:
             tasks.insert().values(id=task.id, task_list_id=task.task_list_id, position=position,
                                   external_id=task.external_id, parent_id=task.parent_id, **_task_values(task))
         )
+        await self._units.add(self._conn, task.id, [task.lead_unit, *task.co_units])
+
+    async def replace_units(self, task: Task) -> None:
+        """Index the task's units anew: after a revision changed its 牵头单位 or 配合单位 (the only way
+        they change; `add` indexed them first)."""
+        await self._units.replace(self._conn, task.id, [task.lead_unit, *task.co_units])
 
     async def save(self, task: Task) -> None:
         await self.save_many([task])
@@ -131,18 +140,18 @@ class TaskRepository:
             raise NotFound(f"no task list {task_list_id}")
         return _list_from_row(row)
 
-    async def lists(self) -> list[tuple[TaskList, int]]:
+    async def lists(self, involving: Iterable[str] | None = None) -> list[tuple[TaskList, int]]:
+        """Every task list with its number of tasks; with `involving`, only the lists holding tasks one of
+        these units leads or co-leads, counting those tasks."""
         query = (
             select(task_lists, func.count(tasks.c.id).label("task_count"))
             .select_from(task_lists.outerjoin(tasks))
             .group_by(task_lists.c.id)
             .order_by(task_lists.c.created_at)
         )
-        rows = (await self._conn.execute(query)).all()
-        return [
-            (_list_from_row(r), r.task_count)
-            for r in rows
-        ]
+        if involving is not None:
+            query = query.where(tasks.c.id.in_(self._units.task_ids(involving)))
+        return [(_list_from_row(r), r.task_count) for r in (await self._conn.execute(query)).all()]
 
     async def find(
         self,
@@ -150,14 +159,18 @@ class TaskRepository:
         task_list_id: str | None = None,
         unit: str | None = None,
         status: TaskStatus | None = None,
+        involving: Iterable[str] | None = None,
         limit: int = 500,
         offset: int = 0,
     ) -> list[Task]:
+        """A page of tasks; `unit` is the 牵头单位, `involving` units of which one leads or co-leads each."""
         query = select(tasks).order_by(tasks.c.task_list_id, tasks.c.position).limit(limit).offset(offset)
         if task_list_id:
             query = query.where(tasks.c.task_list_id == task_list_id)
         if unit:
             query = query.where(tasks.c.lead_unit == unit)
+        if involving is not None:
+            query = query.where(tasks.c.id.in_(self._units.task_ids(involving)))
         if status:
             query = query.where(tasks.c.status == status.value)
         return [_task_from_row(r) for r in (await self._conn.execute(query)).all()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from sanwei_kit.db import KitTables, UtcDateTime, new_metadata
+from sanwei_kit.unit_index import task_units_table
 
 metadata = new_metadata()
 kit = KitTables(metadata)
@@ -50,6 +51,10 @@ tasks = Table(
 Index("ix_tasks_parent_id", tasks.c.parent_id)
 Index("ix_tasks_task_list_id", tasks.c.task_list_id, tasks.c.position)
 Index("ix_tasks_lead_unit", tasks.c.lead_unit)
+
+# 牵头单位 and 配合单位 of each task, a row a unit: a unit operator's tasks, co-led ones included,
+# are found by index and paged in SQL.
+task_units = task_units_table(metadata)
 
 # The units directory (区 → 局/街道 → 处/科 → person), with aliases and groups.
 units = Table(
