@@ -42,3 +42,42 @@ async def test_tasks_are_found_by_any_of_their_units_and_follow_a_change(tmp_pat
             assert "区投促局" not in await index.names(conn)
     finally:
         await engine.dispose()
+
+
+async def test_the_repair_adds_what_an_older_version_left_out_and_removes_what_it_left_behind(tmp_path: Path) -> None:
+    """A rolling upgrade: pods of the version before the index wrote tasks, and changed units, without it."""
+    from sqlalchemy import JSON
+
+    from sanwei_kit.db import Database
+    from sanwei_kit.unit_index import UnitIndexRepair
+
+    metadata = MetaData()
+    tasks = Table("tasks", metadata, Column("id", String(36), primary_key=True),
+                  Column("lead_unit", String(200)), Column("co_units", JSON))
+    index = UnitIndex(task_units_table(metadata))
+    db = Database(test_database_url(tmp_path, "unit_index_repair"))
+    try:
+        async with db.transaction() as conn:
+            await conn.run_sync(metadata.create_all)
+            await conn.execute(tasks.insert(), [
+                {"id": "t1", "lead_unit": "区投促局", "co_units": ["区发改局"]},   # indexed as it is
+                {"id": "t2", "lead_unit": "区商务局", "co_units": []},            # written by an older pod
+                {"id": "t3", "lead_unit": "区财政局", "co_units": ["区 统计局"]},  # its co-unit changed since
+                {"id": "t4", "lead_unit": "区民政局", "co_units": None},
+                {"id": "t5", "lead_unit": "区人社局", "co_units": ["区民政局"]},
+            ])
+            await index.add(conn, "t1", ["区投促局", "区发改局"])
+            await index.add(conn, "t3", ["区财政局", "区科技局"])
+            await index.add(conn, "t5", ["区人社局", "区民政局"])
+        repair = UnitIndexRepair(db, index, tasks, page=2)
+        pages = [await repair.sweep() for _ in range(4)]
+        assert pages == [2, 2, 1, 0]  # a full page sweeps again at once; the end of a pass waits
+        assert repair.repaired_total == 4  # t2, t3's 区统计局 and t4 added; t3's 区科技局 removed
+        async with db.connect() as conn:
+            rows = {tuple(row) for row in await conn.execute(select(index.table.c.unit, index.table.c.task_id))}
+        assert rows == {("区投促局", "t1"), ("区发改局", "t1"), ("区商务局", "t2"), ("区财政局", "t3"),
+                        ("区统计局", "t3"), ("区民政局", "t4"), ("区人社局", "t5"), ("区民政局", "t5")}
+        assert [await repair.sweep() for _ in range(3)] == [2, 2, 1]  # the next pass finds nothing to do
+        assert repair.repaired_total == 4
+    finally:
+        await db.dispose()

@@ -4,6 +4,10 @@ A task keeps its co-units (配合单位) in a JSON column, which no index reache
 table a unit operator's list read every task the district stored and filtered them in Python
 (at 100,000 tasks, seconds a request). Names are kept normalized (`normalize_unit`), so “区 发改局”
 and “区发改局” are one unit. The registry and progress each keep one for their own tasks.
+
+The repositories write it with the task, in the same transaction. `UnitIndexRepair` checks it
+against the tasks at start and then every hour, because during a rolling upgrade the pods of
+the version before it still write tasks (and change their units) without it.
 """
 
 from __future__ import annotations
@@ -12,10 +16,15 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Column, ForeignKey, Index, MetaData, String, Table, delete, insert, select, text
+import structlog
+from sqlalchemy import Column, ForeignKey, Index, MetaData, String, Table, delete, insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from sanwei_kit.db import Database
+from sanwei_kit.loops import SweepLoop
 from sanwei_kit.text import normalize_unit
+
+log = structlog.get_logger(__name__)
 
 TABLE = "task_units"
 
@@ -70,6 +79,51 @@ class UnitIndex:
     async def names(self, conn: AsyncConnection) -> list[str]:
         """Every unit some task names (in the database collation's order)."""
         return list((await conn.execute(_NAMES)).scalars())
+
+
+class UnitIndexRepair(SweepLoop):
+    """Brings the index in line with the tasks' 牵头单位 and 配合单位, a page of tasks a transaction.
+
+    A pass runs through every task (pages sweep one after another), then waits `interval`
+    seconds. The page's tasks are locked while it is compared (FOR UPDATE on PostgreSQL; SQLite
+    has one writer), so a revision committing meanwhile cannot be undone by a stale repair, and
+    two replicas repairing at once take turns.
+    """
+
+    def __init__(self, db: Database, index: UnitIndex, tasks: Table, *, interval: float = 3600.0,
+                 page: int = 2000) -> None:
+        super().__init__("unit-index-repair", poll_interval=interval, batch_size=page)
+        self._db = db
+        self._index = index
+        self._tasks = tasks
+        self._page = page
+        self._after = ""  # the last task id of the pass so far
+        self.repaired_total = 0
+
+    async def sweep(self) -> int:
+        table, tasks = self._index.table, self._tasks
+        async with self._db.transaction() as conn:
+            page = (await conn.execute(
+                select(tasks.c.id, tasks.c.lead_unit, tasks.c.co_units).where(tasks.c.id > self._after)
+                .order_by(tasks.c.id).limit(self._page).with_for_update()
+            )).all()
+            if not page:
+                self._after = ""  # the pass is over: the next one starts after the interval
+                return 0
+            ids = [row.id for row in page]
+            stored = {(row.unit, row.task_id) for row in await conn.execute(
+                select(table.c.unit, table.c.task_id).where(table.c.task_id.in_(ids)))}
+            wanted = {(row["unit"], row["task_id"]) for task in page
+                      for row in unit_rows(task.id, [task.lead_unit, *(task.co_units or [])])}
+            if stale := stored - wanted:
+                await conn.execute(delete(table).where(tuple_(table.c.unit, table.c.task_id).in_(stale)))
+            if missing := wanted - stored:
+                await conn.execute(insert(table), [{"unit": unit, "task_id": task_id} for unit, task_id in missing])
+        self._after = ids[-1]
+        if stale or missing:
+            self.repaired_total += len(stale) + len(missing)
+            log.warning("unit_index.repaired", added=len(missing), removed=len(stale))
+        return len(page)
 
 
 # --- migrations ---------------------------------------------------------------------------

@@ -163,3 +163,21 @@ async def test_a_units_view_reads_only_the_tasks_naming_it_and_follows_their_cha
         assert await mine("区投促局") == ["t1"]
         assert await mine("区商务局") == ["t2", "t3"]
         assert asked[-1] == ["区商务局"]
+
+
+@pytest.mark.handler
+async def test_a_task_announced_to_an_older_pod_shows_in_the_units_view_once_the_repair_has_run(app, clock):
+    from sqlalchemy import delete
+
+    from sanwei_kit.unit_index import UnitIndexRepair
+    from sanwei_progress.adapters.tables import task_units
+
+    async with service_harness(app) as h:
+        await _assign(h, clock, "t1", date(2026, 10, 30))
+        async with h.runtime.db.transaction() as conn:
+            await conn.execute(delete(task_units))  # as a pod of the version before the index left it
+        assert (await h.client.get(f"/units/{UNIT}/tasks")).json()["tasks"] == []
+        repair = next(task for task in h.runtime.background if isinstance(task, UnitIndexRepair))
+        while await repair.sweep():
+            pass
+        assert [t["id"] for t in (await h.client.get(f"/units/{UNIT}/tasks")).json()["tasks"]] == ["t1"]

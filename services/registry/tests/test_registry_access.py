@@ -243,3 +243,22 @@ async def test_a_revision_that_changes_the_co_units_changes_who_sees_the_task(ap
         await push(h.client, ["区财政局"])
         assert (await h.client.get("/tasks", headers=development)).json() == []
         assert [t["title"] for t in (await h.client.get("/tasks", headers=finance)).json()] == [task["title"]]
+
+
+async def test_a_task_written_without_its_unit_index_is_listed_once_the_repair_has_run(app):
+    """During a rolling upgrade a pod of the version before the index still writes tasks."""
+    from sqlalchemy import delete
+
+    from sanwei_kit.unit_index import UnitIndexRepair
+    from sanwei_registry.adapters.tables import task_units
+
+    async with service_harness(app) as h:
+        tasks = await _tasks(h.client)
+        async with h.runtime.db.transaction() as conn:
+            await conn.execute(delete(task_units).where(task_units.c.task_id == tasks["区人社局"]["id"]))
+        civil = unit_operator_headers(CIVIL_AFFAIRS)
+        assert len((await h.client.get("/tasks", headers=civil)).json()) == 1
+        repair = next(task for task in h.runtime.background if isinstance(task, UnitIndexRepair))
+        while await repair.sweep():
+            pass
+        assert len((await h.client.get("/tasks", headers=civil)).json()) == 2

@@ -7,9 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from sanwei_kit.runtime import Runtime
+from sanwei_kit.unit_index import UnitIndex, UnitIndexRepair
 from sanwei_progress import handlers
 from sanwei_progress.adapters.metrics import register_metrics
-from sanwei_progress.adapters.tables import kit, metadata
+from sanwei_progress.adapters.tables import kit, metadata, task_units, tasks
 from sanwei_progress.api import build_router
 from sanwei_progress.service import ProgressService
 from sanwei_progress.settings import ProgressSettings
@@ -22,6 +23,7 @@ def create_app(settings: ProgressSettings | None = None, *, runtime: Runtime | N
     runtime = runtime or Runtime(settings, metadata, kit)
     register_metrics(runtime)
     service = ProgressService(runtime, settings)
+    runtime.add_background(UnitIndexRepair(runtime.db, UnitIndex(task_units), tasks))
     return runtime.build_app(
         title="sanwei progress",
         description="进展调度: progress reports per task and period (最多报一次), completion claims (完成销号) "

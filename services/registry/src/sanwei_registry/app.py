@@ -7,10 +7,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from sanwei_kit.runtime import Runtime
+from sanwei_kit.unit_index import UnitIndex, UnitIndexRepair
 from sanwei_registry import handlers
 from sanwei_registry.adapters.calendar_repository import CalendarRefresher, file_overrides
 from sanwei_registry.adapters.metrics import register_metrics
-from sanwei_registry.adapters.tables import kit, metadata
+from sanwei_registry.adapters.tables import kit, metadata, task_units, tasks
 from sanwei_registry.api import build_router
 from sanwei_registry.service import RegistryService
 from sanwei_registry.settings import RegistrySettings
@@ -27,6 +28,7 @@ def create_app(settings: RegistrySettings | None = None, *, runtime: Runtime | N
     service = RegistryService(runtime, yellow_days=settings.yellow_warning_working_days,
                               reminder_hour=settings.reminder_hour, base_overrides=base_overrides)
     runtime.add_background(refresher)
+    runtime.add_background(UnitIndexRepair(runtime.db, UnitIndex(task_units), tasks))
     return runtime.build_app(
         title="sanwei registry",
         description="任务清单 (清单式管理): task lists, tasks, 牵头单位/配合单位, deadlines in 工作日.",
