@@ -5,7 +5,8 @@ page, co-led tasks included) and progress's 我的任务 view, each against `/he
 
 In process (ASGI, no network), on SQLite. The tasks are written straight into each service's
 tables (and their unit index, where the code has one), spread over 32 units, each with one
-配合单位. The file imports only what every version of the services has, so the same file run
+配合单位; progress also gets a weekly 调度 cadence due this week and each lead unit's reports of
+the `--weeks` weeks before (what the 我的任务 view checks to say which reports are owed). The file imports only what every version of the services has, so the same file run
 in an older checkout measures the code before a change (the numbers in
 docs/bench/2026-11-26-unit-views.md were taken that way).
 """
@@ -73,7 +74,19 @@ async def _p50_ms(client: httpx.AsyncClient, path: str, repetitions: int, **requ
     return statistics.median(took) * 1000
 
 
-async def measure(n: int, repetitions: int, scratch: Path) -> list[dict[str, Any]]:
+async def _store_reports(h: Harness, n: int, weeks: int, at: datetime) -> None:
+    """Each lead unit's weekly reports of the `weeks` weeks before this one."""
+    reports = h.runtime.metadata.tables["reports"]
+    this_week = at.isocalendar().week
+    async with h.runtime.db.transaction() as conn:
+        for week in range(this_week - weeks, this_week):
+            rows = [{"id": f"r{week}-{i:07d}", "task_id": f"t{i:07d}", "unit": _units(i)[0],
+                     "period": f"{at.year}-W{week:02d}", "text": "推进中", "submitted_at": at} for i in range(n)]
+            for start in range(0, n, BATCH):
+                await conn.execute(insert(reports), rows[start:start + BATCH])
+
+
+async def measure(n: int, repetitions: int, scratch: Path, weeks: int = 4) -> list[dict[str, Any]]:
     from sanwei_progress.adapters.tables import kit as progress_kit
     from sanwei_progress.adapters.tables import metadata as progress_metadata
     from sanwei_progress.app import create_app as progress_app
@@ -104,6 +117,10 @@ async def measure(n: int, repetitions: int, scratch: Path) -> list[dict[str, Any
         indexed = await _store(h, n, lambda i, lead, co: {
             "id": f"t{i:07d}", "title": f"任务{i}", "lead_unit": lead, "co_units": co, "task_list_id": "L",
             "status": "open", "deadline": deadline, "due_at": due_instant(deadline)})
+        cadence = await h.client.put("/task-lists/L/cadence", json={
+            "cadence": "周", "due_working_days": 0, "set_by": "区政府督查室"})
+        cadence.raise_for_status()
+        await _store_reports(h, n, weeks, clock.now())
         results.append({
             "service": "progress", "endpoint": "GET /units/{unit}/tasks?view=due_soon", "unit index": indexed,
             "p50 ms": await _p50_ms(h.client, f"/units/{ASKING}/tasks", repetitions, headers=operator,
@@ -116,9 +133,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--repetitions", type=int, default=7)
+    parser.add_argument("--weeks", type=int, default=4, help="weeks of reports stored before this one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sanwei-unit-views-") as scratch:
-        for row in asyncio.run(measure(args.tasks, args.repetitions, Path(scratch))):
+        for row in asyncio.run(measure(args.tasks, args.repetitions, Path(scratch), args.weeks)):
             print(f"{row['service']} {row['endpoint']} among {args.tasks:,} tasks (unit index: {row['unit index']}): "
                   f"p50 {row['p50 ms']:.1f} ms; /healthz {row['/healthz p50 ms']:.1f} ms; "
                   f"ratio {row['p50 ms'] / row['/healthz p50 ms']:.1f}")

@@ -11,6 +11,7 @@ progress reports it owes this week. Pure rules over the read model.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -89,12 +90,16 @@ def owed_reports(
     monday, sunday = week_of(today)
     owed = [Owed(task_id, period, due_on, missed=True) for task_id, period, due_on in unanswered_misses]
     known = {(o.task_id, o.period) for o in owed}
+    # Each task's reports looked up, not searched for: a unit with thousands of tasks has thousands of reports.
+    reports_of: dict[str, list[ProgressReport]] = defaultdict(list)
+    for report in reports:
+        reports_of[report.task_id].append(report)
     for task, unit in mine:
         cadence = cadences.get(task.task_list_id or "")
         if cadence is None or not monday <= cadence.watched_due_on <= sunday:
             continue
         period = cadence.watched_period
-        answered = {(r.task_id, r.unit) for r in reports if r.task_id == task.id and answers(r.period, period)}
+        answered = {(r.task_id, r.unit) for r in reports_of.get(task.id, ()) if answers(r.period, period)}
         if any(m.unit == unit for m in missed_reports([task], answered, period)) and (task.id, period) not in known:
             owed.append(Owed(task.id, period, cadence.watched_due_on, missed=False))
     return sorted(owed, key=lambda o: (o.due_on, o.task_id))
