@@ -17,6 +17,7 @@ from sanwei_progress.domain.cadence import (
     parse_cadence,
     period_containing,
     period_days,
+    periods_answering,
     report_due_day,
 )
 from sanwei_progress.domain.model import TaskStatus, TrackedTask, normalize_period
@@ -96,3 +97,14 @@ def test_every_responsible_unit_without_a_report_of_an_open_task_has_missed_it()
     ]
     reported = {("a", "区投促局"), ("d", "区投促局"), ("d", "大观园街道办事处")}
     assert missed_reports(tasks, reported, "2025-01") == [MissedReport("a", "大观园街道办事处", "2025-01")]
+
+
+@pytest.mark.unit
+def test_the_periods_answering_a_quarter_are_it_and_the_months_dekads_and_whole_weeks_within():
+    q3 = periods_answering("2026Q3")
+    assert {"2026Q3", "2026-07", "2026-08", "2026-09", "2026-07-D1", "2026-09-D3", "2026-W28", "2026-W39"} <= q3
+    # 2026-W27 runs Jun 29 – Jul 5 and 2026-W40 Sep 28 – Oct 4: neither lies within the quarter.
+    assert not {"2026-W27", "2026-W40", "2026-06", "2026Q2", "2026H2"} & q3
+    assert len(q3) == 1 + 3 + 9 + 12  # the quarter, its months, its 旬 and its 12 whole ISO weeks
+    assert periods_answering("2026-W40") == {"2026-W40"}
+    assert periods_answering("2026-09") >= {"2026-09", "2026-09-D1", "2026-09-D2", "2026-09-D3", "2026-W37"}

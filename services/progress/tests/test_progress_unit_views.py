@@ -181,3 +181,27 @@ async def test_a_task_announced_to_an_older_pod_shows_in_the_units_view_once_the
         while await repair.sweep():
             pass
         assert [t["id"] for t in (await h.client.get(f"/units/{UNIT}/tasks")).json()["tasks"]] == ["t1"]
+
+
+@pytest.mark.handler
+async def test_a_units_view_reads_only_the_reports_that_may_answer_a_watched_period(app, clock, monkeypatch):
+    """Not every report the unit ever made: those of the periods its task lists are watched for."""
+    from sanwei_progress.adapters.repository import ProgressRepository
+
+    asked: list[set[str]] = []
+    reports_of_units = ProgressRepository.reports_of_units
+
+    async def spying(self, units, periods):  # type: ignore[no-untyped-def]
+        asked.append(set(periods))
+        return await reports_of_units(self, units, periods)
+
+    monkeypatch.setattr(ProgressRepository, "reports_of_units", spying)
+    async with service_harness(app) as h:
+        await _assign(h, clock, "t1", date(2026, 10, 30))
+        await h.client.put("/task-lists/l1/cadence", json={"cadence": "周", "due_working_days": 0,
+                                                          "set_by": "区政府督查室"})
+        for period in ("2026-W39", "2026-W40"):
+            await h.client.post("/reports", json={"task_id": "t1", "unit": UNIT, "period": period, "text": "推进中"})
+        mine = (await h.client.get(f"/units/{UNIT}/tasks")).json()
+        assert mine["counts"]["owed_this_week"] == 0  # this week's report is read: nothing owed
+        assert asked == [{"2026-W40"}]

@@ -37,6 +37,7 @@ from sanwei_progress.domain.cadence import (
     candidate_years,
     missed_reports,
     parse_cadence,
+    periods_answering,
 )
 from sanwei_progress.domain.model import (
     CompletionClaim,
@@ -362,8 +363,11 @@ class ProgressService:
             meant = names_meaning(unit, await repo.unit_names())
             mine = tasks_of_unit(unit, await repo.open_tasks(involving=meant))
             names = {name for _, name in mine} | {normalize_unit(unit)}
+            cadences = await repo.all_cadences()
+            # Only reports that may answer a watched period count: not every report the unit ever made.
+            periods = {p for cadence in cadences.values() for p in periods_answering(cadence.watched_period)}
             owed = owed_reports(
-                mine, await repo.all_cadences(), await repo.reports_of_units(names),
+                mine, cadences, await repo.reports_of_units(names, periods),
                 [(t, p, d) for t, u, p, d in await repo.unanswered_misses_of_units(names)], local_date(now),
             )
             claims = await repo.latest_claims([t.id for t, _ in mine])

@@ -277,10 +277,12 @@ class ProgressRepository:
     async def all_cadences(self) -> dict[str, ReportingCadence]:
         return {r.task_list_id: _cadence_from_row(r) for r in (await self._conn.execute(select(cadences))).all()}
 
-    async def reports_of_units(self, units: set[str]) -> list[ProgressReport]:
-        if not units:
+    async def reports_of_units(self, units: set[str], periods: set[str]) -> list[ProgressReport]:
+        """The units' reports for these periods."""
+        if not units or not periods:
             return []
-        query = select(reports).where(reports.c.unit.in_(units)).order_by(reports.c.submitted_at, reports.c.id)
+        query = (select(reports).where(reports.c.unit.in_(units), reports.c.period.in_(periods))
+                 .order_by(reports.c.submitted_at, reports.c.id))
         return [_report_from_row(r) for r in (await self._conn.execute(query)).all()]
 
     async def unanswered_misses_of_units(self, units: set[str]) -> list[tuple[str, str, str, Any]]:

@@ -101,6 +101,18 @@ def answers(report_period: str, period: str) -> bool:
     return want_first <= first and last <= want_last
 
 
+def periods_answering(period: str) -> set[str]:
+    """Every period a report of which answers `period` (see `answers`): it, and the periods of each
+    cadence that lie within it (a quarter's months, 旬 and whole ISO weeks)."""
+    first, last = period_days(period)
+    within = {normalize_period(period)}
+    day = first
+    while day <= last:
+        within.update(period_containing(cadence, day) for cadence in Cadence)
+        day += timedelta(days=1)
+    return {p for p in within if answers(p, period)}
+
+
 def candidate_years(period: str) -> list[str]:
     """The year prefixes of the periods that may answer `period` (ISO weeks cross years)."""
     first, last = period_days(period)

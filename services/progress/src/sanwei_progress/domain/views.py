@@ -85,8 +85,9 @@ def owed_reports(
     unanswered_misses: list[tuple[str, str, date]],
     today: date,
 ) -> list[Owed]:
-    """The reports the unit owes this week. `reports` are the unit's reports; `unanswered_misses`
-    its missed (task id, period, due day) not reported even late."""
+    """The reports the unit owes this week. `reports` are the unit's reports (at least those that may
+    answer a watched period: `periods_answering`); `unanswered_misses` its missed (task id, period,
+    due day) not reported even late."""
     monday, sunday = week_of(today)
     owed = [Owed(task_id, period, due_on, missed=True) for task_id, period, due_on in unanswered_misses]
     known = {(o.task_id, o.period) for o in owed}
