@@ -81,3 +81,39 @@ async def test_the_repair_adds_what_an_older_version_left_out_and_removes_what_i
         assert repair.repaired_total == 4
     finally:
         await db.dispose()
+
+
+async def test_the_repair_skips_a_task_another_transaction_holds_and_mends_it_later(tmp_path: Path) -> None:
+    import asyncio
+
+    from sqlalchemy import JSON
+
+    from sanwei_kit.db import Database
+    from sanwei_kit.testing import postgres_test_server
+    from sanwei_kit.unit_index import UnitIndexRepair
+
+    if postgres_test_server() is None:
+        pytest.skip("row locks held by another transaction: PostgreSQL only (SQLite has one writer)")
+    metadata = MetaData()
+    tasks = Table("tasks", metadata, Column("id", String(36), primary_key=True),
+                  Column("lead_unit", String(200)), Column("co_units", JSON))
+    index = UnitIndex(task_units_table(metadata))
+    db = Database(test_database_url(tmp_path, "unit_index_skip"))
+    try:
+        async with db.transaction() as conn:
+            await conn.run_sync(metadata.create_all)
+            await conn.execute(tasks.insert(), [{"id": "t1", "lead_unit": "区投促局", "co_units": []},
+                                                {"id": "t2", "lead_unit": "区商务局", "co_units": []}])
+        repair = UnitIndexRepair(db, index, tasks)
+        async with db.engine.connect() as holder:
+            transaction = await holder.begin()
+            await holder.execute(select(tasks.c.id).where(tasks.c.id == "t2").with_for_update())
+            assert await asyncio.wait_for(repair.sweep(), timeout=10) == 1  # t1 only, without waiting for t2
+            await transaction.rollback()
+        assert await repair.sweep() == 1  # t2, free now: it came after the page, so this pass reaches it
+        assert await repair.sweep() == 0
+        async with db.connect() as conn:
+            rows = {tuple(row) for row in await conn.execute(select(index.table.c.unit, index.table.c.task_id))}
+        assert rows == {("区投促局", "t1"), ("区商务局", "t2")}
+    finally:
+        await db.dispose()

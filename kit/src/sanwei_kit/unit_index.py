@@ -86,8 +86,10 @@ class UnitIndexRepair(SweepLoop):
 
     A pass runs through every task (pages sweep one after another), then waits `interval`
     seconds. The page's tasks are locked while it is compared (FOR UPDATE on PostgreSQL; SQLite
-    has one writer), so a revision committing meanwhile cannot be undone by a stale repair, and
-    two replicas repairing at once take turns.
+    has one writer), so a revision committing meanwhile cannot be undone by a stale repair. Tasks
+    another transaction holds are skipped (SKIP LOCKED), never waited for: the repair does not
+    stall a consumer or deadlock with one, and a replica repairing at the same time takes the
+    others; a task skipped is checked by a later sweep.
     """
 
     def __init__(self, db: Database, index: UnitIndex, tasks: Table, *, interval: float = 3600.0,
@@ -105,7 +107,7 @@ class UnitIndexRepair(SweepLoop):
         async with self._db.transaction() as conn:
             page = (await conn.execute(
                 select(tasks.c.id, tasks.c.lead_unit, tasks.c.co_units).where(tasks.c.id > self._after)
-                .order_by(tasks.c.id).limit(self._page).with_for_update()
+                .order_by(tasks.c.id).limit(self._page).with_for_update(skip_locked=True)
             )).all()
             if not page:
                 self._after = ""  # the pass is over: the next one starts after the interval
