@@ -62,3 +62,22 @@ async def test_scheme_units_longer_than_the_name_column_are_refused(app):
         response = await h.client.post("/schemes", json={"name": "露天烧烤整治考核", "units": ["趵突泉街道", "舜" * 201]})
         assert response.status_code == 422
         assert (await h.client.get("/notices", params={"offset": 2**31})).status_code == 422
+
+
+async def test_a_pdf_report_clips_a_problem_too_long_for_one_page_and_the_xlsx_keeps_it_whole(app):
+    """fpdf2 cannot break a table row across pages: a very long 问题 failed the whole PDF with a 500."""
+    from pypdf import PdfReader
+
+    problem = "泉城路占道经营，" * 600  # 4,800 characters: as long as a 问题 may be
+    async with service_harness(app) as h:
+        issued = await h.client.post("/notices", json={"unit": "历下区", "problem": problem})
+        assert issued.status_code == 201, issued.text
+        period = {"start": "2026-10-12", "end": "2026-10-18", "title": "督查专报"}
+        pdf = await h.client.get("/reports/special", params=period | {"format": "pdf"})
+        assert pdf.status_code == 200, pdf.text
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+        assert "泉城路占道经营" in text and "…" in text
+        xlsx = await h.client.get("/reports/special", params=period)
+        ledger = [cell for row in load_workbook(io.BytesIO(xlsx.content))["本期下发"].iter_rows(values_only=True)
+                  for cell in row]
+        assert problem.strip() in [str(cell).strip() for cell in ledger]

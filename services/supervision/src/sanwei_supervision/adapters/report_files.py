@@ -18,6 +18,9 @@ from sanwei_supervision.domain.reports import (
     ranking_rows,
 )
 
+#: Lines a PDF table cell shows at most: a row must fit on one page.
+MAX_CELL_LINES = 12
+
 #: Where Debian and most distributions put a CJK font (first found wins).
 CJK_FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -119,11 +122,22 @@ def to_pdf(data: ReportData, font: Path) -> bytes:
         pdf.multi_cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("cjk", size=10)
 
+    def clipped(text: str, width: float) -> str:
+        """At most MAX_CELL_LINES lines of `text` in a column `width` mm wide: fpdf2 cannot break a
+        table row across pages, so one very long 问题 would fail the whole report (the xlsx keeps it whole)."""
+        lines = pdf.multi_cell(width, 5, text, dry_run=True, output="LINES")
+        assert isinstance(lines, list)  # output="LINES" answers the lines alone
+        if len(lines) <= MAX_CELL_LINES:
+            return text
+        return "\n".join(lines[:MAX_CELL_LINES]).rstrip() + "…"
+
     def table(headers: list[str], rows: Sequence[Sequence[object]], widths: list[int]) -> None:
+        # The table spans the page: each column's share of the printable width, less its padding.
+        columns = [w * pdf.epw / sum(widths) - 2 for w in widths]
         with pdf.table(col_widths=widths, text_align="LEFT") as t:
             t.row([str(h) for h in headers])
             for row in rows:
-                t.row([str(cell) for cell in row])
+                t.row([clipped(str(cell), width) for cell, width in zip(row, columns, strict=True)])
 
     pdf.add_page()
     pdf.set_font("cjk", size=18)
