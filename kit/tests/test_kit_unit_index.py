@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, select
+from sqlalchemy import JSON, Column, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from sanwei_kit.testing import test_database_url
-from sanwei_kit.unit_index import UnitIndex, task_units_table
+from sanwei_kit.db import Database
+from sanwei_kit.testing import postgres_test_server, test_database_url
+from sanwei_kit.unit_index import UnitIndex, UnitIndexRepair, task_units_table
 
 pytestmark = pytest.mark.integration
 
@@ -44,28 +46,30 @@ async def test_tasks_are_found_by_any_of_their_units_and_follow_a_change(tmp_pat
         await engine.dispose()
 
 
-async def test_the_repair_adds_what_an_older_version_left_out_and_removes_what_it_left_behind(tmp_path: Path) -> None:
-    """A rolling upgrade: pods of the version before the index wrote tasks, and changed units, without it."""
-    from sqlalchemy import JSON
-
-    from sanwei_kit.db import Database
-    from sanwei_kit.unit_index import UnitIndexRepair
-
+async def _tasks_with_units(tmp_path: Path, name: str, rows: list[dict]) -> tuple[Database, Table, UnitIndex]:
+    """A database holding a tasks table with its units (as the services' tables have them) and the index."""
     metadata = MetaData()
     tasks = Table("tasks", metadata, Column("id", String(36), primary_key=True),
                   Column("lead_unit", String(200)), Column("co_units", JSON))
     index = UnitIndex(task_units_table(metadata))
-    db = Database(test_database_url(tmp_path, "unit_index_repair"))
+    db = Database(test_database_url(tmp_path, name))
+    async with db.transaction() as conn:
+        await conn.run_sync(metadata.create_all)
+        await conn.execute(tasks.insert(), rows)
+    return db, tasks, index
+
+
+async def test_the_repair_adds_what_an_older_version_left_out_and_removes_what_it_left_behind(tmp_path: Path) -> None:
+    """A rolling upgrade: pods of the version before the index wrote tasks, and changed units, without it."""
+    db, tasks, index = await _tasks_with_units(tmp_path, "unit_index_repair", [
+        {"id": "t1", "lead_unit": "区投促局", "co_units": ["区发改局"]},   # indexed as it is
+        {"id": "t2", "lead_unit": "区商务局", "co_units": []},            # written by an older pod
+        {"id": "t3", "lead_unit": "区财政局", "co_units": ["区 统计局"]},  # its co-unit changed since
+        {"id": "t4", "lead_unit": "区民政局", "co_units": None},
+        {"id": "t5", "lead_unit": "区人社局", "co_units": ["区民政局"]},
+    ])
     try:
         async with db.transaction() as conn:
-            await conn.run_sync(metadata.create_all)
-            await conn.execute(tasks.insert(), [
-                {"id": "t1", "lead_unit": "区投促局", "co_units": ["区发改局"]},   # indexed as it is
-                {"id": "t2", "lead_unit": "区商务局", "co_units": []},            # written by an older pod
-                {"id": "t3", "lead_unit": "区财政局", "co_units": ["区 统计局"]},  # its co-unit changed since
-                {"id": "t4", "lead_unit": "区民政局", "co_units": None},
-                {"id": "t5", "lead_unit": "区人社局", "co_units": ["区民政局"]},
-            ])
             await index.add(conn, "t1", ["区投促局", "区发改局"])
             await index.add(conn, "t3", ["区财政局", "区科技局"])
             await index.add(conn, "t5", ["区人社局", "区民政局"])
@@ -84,26 +88,11 @@ async def test_the_repair_adds_what_an_older_version_left_out_and_removes_what_i
 
 
 async def test_the_repair_skips_a_task_another_transaction_holds_and_mends_it_later(tmp_path: Path) -> None:
-    import asyncio
-
-    from sqlalchemy import JSON
-
-    from sanwei_kit.db import Database
-    from sanwei_kit.testing import postgres_test_server
-    from sanwei_kit.unit_index import UnitIndexRepair
-
     if postgres_test_server() is None:
         pytest.skip("row locks held by another transaction: PostgreSQL only (SQLite has one writer)")
-    metadata = MetaData()
-    tasks = Table("tasks", metadata, Column("id", String(36), primary_key=True),
-                  Column("lead_unit", String(200)), Column("co_units", JSON))
-    index = UnitIndex(task_units_table(metadata))
-    db = Database(test_database_url(tmp_path, "unit_index_skip"))
+    db, tasks, index = await _tasks_with_units(tmp_path, "unit_index_skip", [
+        {"id": "t1", "lead_unit": "区投促局", "co_units": []}, {"id": "t2", "lead_unit": "区商务局", "co_units": []}])
     try:
-        async with db.transaction() as conn:
-            await conn.run_sync(metadata.create_all)
-            await conn.execute(tasks.insert(), [{"id": "t1", "lead_unit": "区投促局", "co_units": []},
-                                                {"id": "t2", "lead_unit": "区商务局", "co_units": []}])
         repair = UnitIndexRepair(db, index, tasks)
         async with db.engine.connect() as holder:
             transaction = await holder.begin()
