@@ -33,7 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sanwei.stack import SERVICES, Stack, free_service_ports
-from sanwei_kit.auth import mint_dev_token
+from sanwei_kit.auth import DevKeys, mint_dev_token
 
 CHINA = ZoneInfo("Asia/Shanghai")
 DEMO_START = datetime(2026, 9, 24, 9, 0, tzinfo=CHINA)  # Thursday before the Mid-Autumn holiday
@@ -332,16 +332,12 @@ def run_demo(console: Console, *, attach: bool, sheet: Path | None, data_dir: Pa
 def play_attached(console: Console, urls: dict[str, str], data_dir: Path, sheet: Path) -> int:
     """The demo on a running stack, with tokens signed by the key `sanwei up` keeps in its data directory."""
     auth_dir = data_dir / "auth"
-    if not (auth_dir / "signing-key.pem").exists():
+    if not DevKeys.in_dir(auth_dir).private_key_file.exists():
         console.print(f"[red]no development signing key in {auth_dir}: is `sanwei up` running with "
                       f"--data-dir {data_dir}?[/red]")
         return 2
-
-    def tokens(*roles: str, subject: str | None = None, **claims: Any) -> str:
-        return mint_dev_token(auth_dir, *roles, subject=subject, **claims)
-
     # Importing the same sheet twice is idempotent, so a second demo on one stack needs its own list.
-    return _play(console, urls, tokens, sheet, list_title=f"演示 {datetime.now(CHINA):%Y-%m-%d %H:%M:%S}")
+    return _play(console, urls, partial(mint_dev_token, auth_dir), sheet, list_title=f"演示 {datetime.now(CHINA):%Y-%m-%d %H:%M:%S}")
 
 
 def _play(console: Console, urls: dict[str, str], tokens: Callable[..., str], sheet: Path, *,

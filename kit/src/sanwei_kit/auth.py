@@ -229,11 +229,16 @@ class DevKeys:
     private_key_file: Path
     public_key_file: Path
 
+    @classmethod
+    def in_dir(cls, directory: Path) -> DevKeys:
+        """Where the development key pair lives in `directory` (whether made yet or not)."""
+        return cls(directory / "signing-key.pem", directory / "signing-key.pub.pem")
+
 
 def ensure_dev_keys(directory: Path) -> DevKeys:
     """The development signing key pair in `directory`, made on first use (private key 0600)."""
     directory.mkdir(parents=True, exist_ok=True)
-    keys = DevKeys(directory / "signing-key.pem", directory / "signing-key.pub.pem")
+    keys = DevKeys.in_dir(directory)
     if not (keys.private_key_file.exists() and keys.public_key_file.exists()):
         private_pem, public_pem = generate_signing_key()
         keys.private_key_file.write_bytes(private_pem)

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from sanwei_kit.auth import DisciplineLevel, Role, mint_dev_token
+from sanwei_kit.auth import DevKeys, DisciplineLevel, Role, mint_dev_token
 
 DEFAULT_DATA_DIR = Path(".sanwei")
 # The roles of the operator at the keyboard of a dev stack when no token is given.
@@ -27,7 +27,7 @@ def data_dir() -> Path:
 def dev_operator_token() -> str | None:
     """A short-lived token for the local operator, when this machine holds the dev signing key."""
     auth_dir = data_dir() / "auth"
-    if not (auth_dir / "signing-key.pem").exists():
+    if not DevKeys.in_dir(auth_dir).private_key_file.exists():
         return None  # not a dev machine: never make a key here just to sign with it
     return mint_dev_token(auth_dir, *DEV_OPERATOR_ROLES, subject="dev-operator", name="本机运维",
                           level=DisciplineLevel.DISTRICT, ttl_seconds=3600)
